@@ -1,0 +1,203 @@
+"""Answer a question with passages, or say honestly that the articles do not cover it.
+
+Owns the query side: spelling correction, analysis, BM25 ranking, score normalisation and the
+no-match decision.
+
+How the no-match rule works and was calibrated
+----------------------------------------------
+Raw BM25 scores are not comparable between queries (they grow with query length), so each hit gets a
+normalised ``confidence`` in 0..1: the share of the query's information (the sum of its terms' idf) that
+the passage contains. A query word the articles never use counts with the largest idf in the corpus,
+because a specific word we know nothing about ("psoriasis", "pizza") is exactly what makes a question
+off-topic; a very common one ("think", "people") weighs little (Zipf frequencies of everyday English in
+``knowledge/english_frequency.txt``). A question is answered when the best passage
+1. covers at least ``min_confidence`` of the query,
+2. if the query's key term (its heaviest word) is one the articles never use, still matches at least
+   ``key_term_escape`` idf (long questions carry unknown side words: "my oncologist is starting me
+   on..."; short ones with an unknown key word, "symptoms of the flu", are about something else), and
+3. contains at least ``min_idf_matched`` of idf mass ("too weak": a match made only of very common words
+   such as "bone" or "anastrozole" is no answer).
+For "what is X" questions the query is reduced to X first, so "stand for" or "mean" never count missing.
+The thresholds were chosen by sweeping them on the development set plus 20 extra off-topic questions
+(``benchmarks/calibrate_no_match.py`` prints the sweep) and taking values inside the range that keeps
+answerable questions refused <= 5% while refusing the most off-topic ones.
+Further passages are returned only when they are strong too: at least ``relative_floor`` of the best
+score and above the confidence threshold, so a single clear answer is returned alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.knowledge.analyzer import Analyzer, stem, surface_words
+from bot.knowledge.index import Bm25Index
+from bot.knowledge.intent import (
+    acronyms_expanded,
+    asks_for_examples,
+    defined_windows,
+    definition_subject,
+    has_enumeration,
+)
+from bot.knowledge.spelling import SpellingCorrector
+from bot.models import Hit, Passage
+
+MAX_QUERY_CHARS = 1_000
+# Unknown words with Zipf <= 4.0 (rarer than "headache") weigh fully; the weight falls linearly to
+# UNKNOWN_MIN_SHARE at Zipf 6.5 ("think", "people").
+UNKNOWN_FULL_ZIPF = 6.5
+UNKNOWN_ZIPF_SPAN = 2.5
+UNKNOWN_MIN_SHARE = 0.05  # longer messages are cut before analysis (a question is rarely longer)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Thresholds of the no-match decision and the result size (calibrated on the dev set)."""
+
+    max_results: int = 3
+    min_confidence: float = 0.40
+    min_idf_matched: float = 1.5
+    key_term_escape: float = 5.0  # idf mass that answers even when the query's key term is missing
+    relative_floor: float = 0.75
+    candidates: int = 30
+    coord_power: float = 0.0  # rerank: score * coverage**power favours passages holding all query terms
+    definition_boost: float = 1.0  # rerank: a passage defining the subject of "what is X" gains this share
+    acronym_boost: float = 1.0  # rerank: ...and one spelling out the acronym X gains this share more
+    enumeration_boost: float = 0.5  # rerank: for "which drugs count as X", a passage listing examples
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What search found for one query, and why it answered or not."""
+
+    query: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    reason: str  # answered | empty | no_terms | no_match | weak
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        """Return True when at least one passage is good enough to show."""
+        return bool(self.hits)
+
+
+def passage_document(analyzer: Analyzer, passage: Passage) -> list[str]:
+    """Return the BM25 terms of a passage: its text, heading and added context."""
+    return analyzer.analyze(f"{passage.text}\n{passage.heading}\n{passage.context}")
+
+
+class Searcher:
+    """Rank passages for a question; owns the index, the analyzer and the spelling corrector."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        analyzer: Analyzer,
+        settings: SearchSettings | None = None,
+        english: Mapping[str, float] | None = None,
+    ) -> None:
+        """Index passages with the given analyzer; ``english`` maps common words to Zipf frequency."""
+        self.passages = tuple(passages)
+        self.analyzer = analyzer
+        self.settings = settings or SearchSettings()
+        word_counts: Counter[str] = Counter()
+        for passage in self.passages:
+            word_counts.update(surface_words(f"{passage.text} {passage.heading} {passage.context}"))
+        self.speller = SpellingCorrector(
+            word_counts, extra_words=set(analyzer.stop_words) | analyzer.vocabulary(), normalise=stem
+        )
+        self.index = Bm25Index([passage_document(analyzer, p) for p in self.passages])
+        self.max_idf = max(self.index.idf.values(), default=1.0)
+        self.english_zipf: dict[str, float] = {}
+        for word, zipf in (english or {}).items():
+            term = stem(word)
+            self.english_zipf[term] = max(zipf, self.english_zipf.get(term, 0.0))
+        self.definitions = [defined_windows(p.text, analyzer.analyze) for p in self.passages]
+        self.enumerations = [has_enumeration(p.text) for p in self.passages]
+        self.acronyms = [
+            frozenset(term for acronym in acronyms_expanded(p.text) for term in analyzer.analyze(acronym))
+            for p in self.passages
+        ]
+
+    def correct(self, words: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+        """Return words with typos corrected, and the corrections made."""
+        corrected: list[str] = []
+        changes: dict[str, str] = {}
+        for word in words:
+            fixed = self.speller.correct(word)
+            if fixed is not None:
+                changes[word] = fixed
+            corrected.append(fixed or word)
+        return corrected, changes
+
+    def search(self, query: str) -> SearchResult:
+        """Return the passages that answer ``query``, best first, or none with the reason."""
+        text = query[:MAX_QUERY_CHARS]
+        words = surface_words(text)
+        if not words:
+            return SearchResult(query, (), (), "empty")
+        words, corrections = self.correct(words)
+        terms = tuple(self.analyzer.terms_from_words(words))
+        if not terms:
+            return SearchResult(query, (), (), "no_terms", corrections)
+        ranked = self.index.top(terms, self.settings.candidates)
+        if not ranked:
+            return SearchResult(query, terms, (), "no_match", corrections)
+        subject = definition_subject(text)
+        subject_terms = frozenset(self.analyzer.analyze(subject)) if subject else frozenset()
+        # A definitional question is about its subject: "stand for", "mean" must not count as missing.
+        unique = tuple(subject_terms) if subject_terms else tuple(dict.fromkeys(terms))
+        weights = {term: self.term_weight(term) for term in unique}
+        total = sum(weights.values())
+        wants_examples = asks_for_examples(text)
+        scored: list[tuple[float, float, float, int]] = []
+        for doc, score in ranked:
+            idf_matched = sum(weights[t] for t in self._matched_terms(doc, unique))
+            coverage = idf_matched / total
+            adjusted = score * coverage**self.settings.coord_power
+            if subject_terms and any(subject_terms <= window for window in self.definitions[doc]):
+                adjusted *= 1 + self.settings.definition_boost
+                if len(subject_terms) == 1 and subject_terms <= self.acronyms[doc]:
+                    adjusted *= 1 + self.settings.acronym_boost
+            if wants_examples and self.enumerations[doc]:
+                adjusted *= 1 + self.settings.enumeration_boost
+            scored.append((adjusted, coverage, idf_matched, doc))
+        scored.sort(key=lambda item: (-item[0], item[3]))
+        best = scored[0]
+        unknown = [weights[term] for term in unique if term not in self.index.idf]
+        if best[1] < self.settings.min_confidence:
+            return SearchResult(query, terms, (), "no_match", corrections)
+        if unknown and max(unknown) >= max(weights.values()) and best[2] < self.settings.key_term_escape:
+            # The question's most specific word ("migraine", "flu") is one the articles never use, and
+            # little else matched: the passage is about something nearby, not about the question.
+            return SearchResult(query, terms, (), "no_match", corrections)
+        if best[2] < self.settings.min_idf_matched:
+            return SearchResult(query, terms, (), "weak", corrections)
+        hits: list[Hit] = []
+        for adjusted, coverage, idf_matched, doc in scored[: self.settings.max_results]:
+            strong = coverage >= self.settings.min_confidence and idf_matched >= self.settings.min_idf_matched
+            if hits and (not strong or adjusted < self.settings.relative_floor * best[0]):
+                break
+            hits.append(Hit(self.passages[doc], round(adjusted, 4), round(coverage, 4)))
+        return SearchResult(query, terms, tuple(hits), "answered", corrections)
+
+    def term_weight(self, term: str) -> float:
+        """Return how much a query term tells about the question's topic.
+
+        A term of the articles weighs its idf. A term they never use weighs the largest idf, discounted
+        by how common it is in everyday English: "psoriasis" (rare) weighs fully and makes the question
+        off-topic, "think" or "people" (very common) weigh little.
+        """
+        idf = self.index.idf.get(term)
+        if idf is not None:
+            return idf
+        zipf = self.english_zipf.get(term, 0.0)
+        share = min(1.0, max(UNKNOWN_MIN_SHARE, (UNKNOWN_FULL_ZIPF - zipf) / UNKNOWN_ZIPF_SPAN))
+        return self.max_idf * share
+
+    def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
+        """Return the query terms present in a document."""
+        freqs = self.index.model.doc_freqs[doc]
+        return [term for term in terms if term in freqs]

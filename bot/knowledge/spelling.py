@@ -1,0 +1,91 @@
+"""Spelling correction of query words against the words the knowledge actually contains.
+
+A symmetric-delete index (the SymSpell idea): every known word is stored under each form obtained by
+deleting up to two letters, so a typo is found by looking up its own deletions instead of comparing it
+with every word. Candidates are then checked with a true Damerau-Levenshtein distance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import combinations
+
+
+def damerau_levenshtein(a: str, b: str) -> int:
+    """Return the optimal-string-alignment distance (insert, delete, substitute, swap neighbours)."""
+    if a == b:
+        return 0
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def max_distance(word: str) -> int:
+    """Return how many edits a word of this length may be corrected by (short words: none)."""
+    if len(word) < 5:
+        return 0  # "flu", "dose", "hip": too short to tell a typo from a different word
+    return 1 if len(word) < 8 else 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    forms = {word}
+    for n in range(1, depth + 1):
+        if len(word) - n < 3:
+            break
+        forms.update("".join(word[i] for i in range(len(word)) if i not in drop)
+                     for drop in combinations(range(len(word)), n))
+    return forms
+
+
+class SpellingCorrector:
+    """Correct unknown words to the nearest known word, preferring frequent words on ties."""
+
+    def __init__(
+        self,
+        word_counts: Counter[str],
+        extra_words: Iterable[str] = (),
+        normalise: Callable[[str], str] = lambda word: word,
+    ) -> None:
+        """Index corpus words with their frequencies; ``extra_words`` are known but never suggested.
+
+        ``normalise`` (the stemmer) lets "months" count as known when the corpus only has "month".
+        """
+        self.counts = word_counts
+        self.known = set(word_counts) | set(extra_words)
+        self.normalise = normalise
+        self.known_forms = {normalise(word) for word in self.known if word.isalpha()}
+        self._index: dict[str, list[str]] = {}
+        for word in word_counts:
+            if not word.isalpha() or len(word) < 4:
+                continue
+            for form in _deletions(word, 2 if len(word) >= 7 else 1):
+                self._index.setdefault(form, []).append(word)
+
+    def correct(self, word: str) -> str | None:
+        """Return the correction of an unknown alphabetic word, or None when none is close enough."""
+        if word in self.known or not word.isalpha() or self.normalise(word) in self.known_forms:
+            return None
+        limit = max_distance(word)
+        if limit == 0:
+            return None
+        best: tuple[int, int, str] | None = None
+        for form in _deletions(word, limit):
+            for candidate in self._index.get(form, ()):
+                # Typos rarely change the first letter; requiring it keeps "dough" from becoming "cough".
+                if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
+                    continue
+                distance = damerau_levenshtein(word, candidate)
+                if distance > limit:
+                    continue
+                key = (distance, -self.counts[candidate], candidate)
+                if best is None or key < best:
+                    best = key
+        return None if best is None else best[2]
