@@ -25,16 +25,23 @@ _DEFINITION_QUESTION = re.compile(
 )
 _NOT_A_SUBJECT = re.compile(r"^(?:the )?(?:best|difference|risk|chance|point|reason|way|normal)\b")
 
-# Places in passage text where a term is defined; each yields the defining words as one window.
-_DEFINES = (
-    # "osteopenia (lower than normal bone density)", "Osteoprotegerin (OPG)": the one or two words before
-    # the parenthesis are what it explains (more would reach back into the sentence's verb and subject).
-    re.compile(r"((?:[\w’'-]+\s+)?[\w’'-]+)\s*\(([^()]{2,90})\)"),
-    re.compile(r"\b(?:known as|called|termed|referred to as)\s+((?:[\w’'-]+\s+){0,3}[\w’'-]+)"),
-    re.compile(r"((?:[\w’'-]+\s+){0,3}[\w’'-]+),\s+(?:which|the|a|an)\b"),
-    re.compile(r"((?:[\w’'-]+\s+){0,3}[\w’'-]+)\s+(?:is|are)\s+(?:a|an|the|cells|substances|proteins)\b"),
-    re.compile(r"((?:[\w’'-]+\s+){0,3}[\w’'-]+)\s+(?:refers? to|means|describes|stands for|involves)\b"),
+# Cues that a term is being defined, and on which side of the cue the term stands. The cues are plain
+# regexes and the neighbouring words are taken by slicing, which keeps indexing linear-time.
+_CUES_AFTER_TERM = re.compile(
+    r",\s+(?:which|the|a|an)\b|\s+(?:is|are)\s+(?:a|an|the|cells|substances|proteins)\b"
+    r"|\s+(?:refers? to|means|describes|stands for|involves)\b"
 )
+_CUES_BEFORE_TERM = re.compile(r"\b(?:known as|called|termed|referred to as)\s+")
+_PARENTHESIS = re.compile(r"\(([^()]{1,90})\)")
+_TEXT_WORD = re.compile(r"[\w’'-]+")
+
+
+def _words_before(text: str, position: int, count: int) -> list[str]:
+    return _TEXT_WORD.findall(text[max(0, position - 160) : position])[-count:]
+
+
+def _words_after(text: str, position: int, count: int) -> list[str]:
+    return _TEXT_WORD.findall(text[position : position + 160])[:count]
 
 
 def definition_subject(question: str) -> str | None:
@@ -49,18 +56,23 @@ def definition_subject(question: str) -> str | None:
 
 
 def defined_windows(text: str, analyze: Callable[[str], Sequence[str]]) -> tuple[frozenset[str], ...]:
-    """Return the analyzed term sets of every span of ``text`` that reads like a definition."""
-    windows: list[frozenset[str]] = []
-    for pattern in _DEFINES:
-        for match in pattern.finditer(text):
-            for group in match.groups():
-                terms = frozenset(analyze(group))
-                if terms:
-                    windows.append(terms)
-    return tuple(dict.fromkeys(windows))
+    """Return the analyzed term sets of every span of ``text`` that reads like a definition.
 
-
-_PAREN = re.compile(r"((?:[\w’'-]+[\s,]+){1,8})\(([^()]{1,90})\)")
+    "osteopenia (lower than normal bone density)" and "Osteoprotegerin (OPG)" define the one or two words
+    before the parenthesis (more would reach back into the sentence's verb); "osteoblasts, the cells that"
+    and "Anastrozole is a medication" define up to four words before the cue; "known as bone remodeling"
+    the four words after it.
+    """
+    spans: list[list[str]] = []
+    for match in _PARENTHESIS.finditer(text):
+        spans.append(_words_before(text, match.start(), 2))
+        spans.append(_TEXT_WORD.findall(match.group(1)))
+    for match in _CUES_AFTER_TERM.finditer(text):
+        spans.append(_words_before(text, match.start(), 4))
+    for match in _CUES_BEFORE_TERM.finditer(text):
+        spans.append(_words_after(text, match.end(), 4))
+    windows = [frozenset(analyze(" ".join(words))) for words in spans if words]
+    return tuple(dict.fromkeys(window for window in windows if window))
 
 
 def acronyms_expanded(text: str) -> frozenset[str]:
@@ -71,9 +83,9 @@ def acronyms_expanded(text: str) -> frozenset[str]:
     first word (so "a baseline bone mineral density scan (DEXA)" is not an expansion of DEXA).
     """
     found: set[str] = set()
-    for match in _PAREN.finditer(text):
-        before_words = _words(match.group(1))
-        inside = match.group(2)
+    for match in _PARENTHESIS.finditer(text):
+        before_words = _words(" ".join(_words_before(text, match.start(), 8)))
+        inside = match.group(1)
         inside_words = _words(inside)
         if len(inside_words) == 1 and len(before_words) > 1:
             acronym = inside_words[0]

@@ -1,15 +1,13 @@
 """Spelling correction of query words against the words the knowledge actually contains.
 
-A symmetric-delete index (the SymSpell idea): every known word is stored under each form obtained by
-deleting up to two letters, so a typo is found by looking up its own deletions instead of comparing it
-with every word. Candidates are then checked with a true Damerau-Levenshtein distance.
+Known words are bucketed by first letter and filtered by length, so a typo is compared with a few dozen
+candidates using a true Damerau-Levenshtein distance (transpositions count as one edit).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import combinations
 
 
 def damerau_levenshtein(a: str, b: str) -> int:
@@ -35,16 +33,6 @@ def max_distance(word: str) -> int:
     return 1 if len(word) < 8 else 2
 
 
-def _deletions(word: str, depth: int) -> set[str]:
-    forms = {word}
-    for n in range(1, depth + 1):
-        if len(word) - n < 3:
-            break
-        forms.update("".join(word[i] for i in range(len(word)) if i not in drop)
-                     for drop in combinations(range(len(word)), n))
-    return forms
-
-
 class SpellingCorrector:
     """Correct unknown words to the nearest known word, preferring frequent words on ties."""
 
@@ -62,12 +50,12 @@ class SpellingCorrector:
         self.known = set(word_counts) | set(extra_words)
         self.normalise = normalise
         self.known_forms = {normalise(word) for word in self.known if word.isalpha()}
-        self._index: dict[str, list[str]] = {}
+        # Candidates bucketed by first letter: typos rarely change it ("dough" never becomes "cough"),
+        # and a bucket is small enough to compare with directly (a few hundred words at most).
+        self._by_initial: dict[str, list[str]] = {}
         for word in word_counts:
-            if not word.isalpha() or len(word) < 4:
-                continue
-            for form in _deletions(word, 2 if len(word) >= 7 else 1):
-                self._index.setdefault(form, []).append(word)
+            if word.isalpha() and len(word) >= 4:
+                self._by_initial.setdefault(word[0], []).append(word)
 
     def correct(self, word: str) -> str | None:
         """Return the correction of an unknown alphabetic word, or None when none is close enough."""
@@ -77,15 +65,13 @@ class SpellingCorrector:
         if limit == 0:
             return None
         best: tuple[int, int, str] | None = None
-        for form in _deletions(word, limit):
-            for candidate in self._index.get(form, ()):
-                # Typos rarely change the first letter; requiring it keeps "dough" from becoming "cough".
-                if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
-                    continue
-                distance = damerau_levenshtein(word, candidate)
-                if distance > limit:
-                    continue
-                key = (distance, -self.counts[candidate], candidate)
-                if best is None or key < best:
-                    best = key
+        for candidate in self._by_initial.get(word[0], ()):
+            if abs(len(candidate) - len(word)) > limit:
+                continue
+            distance = damerau_levenshtein(word, candidate)
+            if distance > limit:
+                continue
+            key = (distance, -self.counts[candidate], candidate)
+            if best is None or key < best:
+                best = key
         return None if best is None else best[2]

@@ -1,0 +1,148 @@
+"""The console channel: the same assistant as Telegram, as a chat in the terminal.
+
+Renders replies as plain text; buttons become numbered choices the user can type ("2" presses the
+second button of the last reply that had buttons). With piped stdin it reads one message per line,
+prints the replies and exits at the end of input, so it can be scripted. Reminders that fall due while
+the chat is open are printed by the same delivery loop that serves Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Settings
+from bot.models import Button, Incoming, Reply, Style
+
+WIDTH = 100
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def render_plain(reply: Reply, first_number: int = 1) -> str:
+    """Return a reply as terminal text; buttons numbered from ``first_number``."""
+    lines: list[str] = []
+    for block in reply.blocks:
+        text = block.text
+        if block.style is Style.TITLE:
+            lines.append(text.upper() if len(text) < 40 else text)
+        elif block.style is Style.QUOTE:
+            if block.emphasis and block.emphasis in text:
+                text = text.replace(block.emphasis, f"**{block.emphasis}**", 1)
+            lines.append(textwrap.fill(text, WIDTH, initial_indent="  │ ", subsequent_indent="  │ "))
+        elif block.style is Style.ITEM:
+            lines.append(textwrap.fill(text, WIDTH, initial_indent="  • ", subsequent_indent="    "))
+        elif block.style in (Style.SOURCE, Style.FOOTER):
+            lines.append(f"  ({text})" if block.style is Style.FOOTER else f"  — {text}")
+        else:
+            lines.append(textwrap.fill(text, WIDTH))
+    choices: list[str] = []
+    for row in reply.buttons:
+        for button in row:
+            choices.append(f"  [{first_number + len(choices)}] {button.label}")
+    if reply.attachment is not None:
+        choices.append(f"  [file: {reply.attachment.filename}, {len(reply.attachment.content)} bytes]")
+    if choices:
+        lines.append("\n".join(choices))
+    return "\n\n".join(line for line in lines if line)
+
+
+class ConsoleSession:
+    """One console user's conversation: routes lines to the assistant and remembers shown buttons."""
+
+    def __init__(self, runtime: object, user_id: int, out: TextIO, attachments_dir: Path | None = None) -> None:
+        """Wrap a runtime (assistant + services) for one user writing to ``out``."""
+        self.runtime = runtime
+        self.assistant = runtime.assistant  # type: ignore[attr-defined]
+        self.user_id = user_id
+        self.out = out
+        self.buttons: list[Button] = []
+        self.attachments_dir = attachments_dir
+
+    def show(self, replies: list[Reply]) -> None:
+        """Print replies; the buttons of this batch become the numbered choices."""
+        shown: list[Button] = []
+        for reply in replies:
+            self.out.write(render_plain(reply, first_number=len(shown) + 1) + "\n\n")
+            shown.extend(button for row in reply.buttons for button in row)
+            if reply.attachment is not None and self.attachments_dir is not None:
+                path = self.attachments_dir / reply.attachment.filename
+                path.write_bytes(reply.attachment.content)
+                self.out.write(f"  saved {path}\n\n")
+        if shown:
+            self.buttons = shown
+        self.out.flush()
+
+    def feed(self, line: str, now: datetime) -> None:
+        """Handle one typed line: a button number or a message."""
+        text = line.strip()
+        if text.isdigit() and self.buttons and 1 <= int(text) <= len(self.buttons):
+            data = self.buttons[int(text) - 1].data
+            self.show(self.assistant.handle_button(self.user_id, self.user_id, data, now))
+            return
+        self.show(self.assistant.handle(Incoming(self.user_id, self.user_id, line), now))
+
+
+class ConsoleSender:
+    """Deliver due reminders to the console user (the delivery loop's Sender for this channel)."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        """Print through the session."""
+        self.session = session
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Print a reminder when it is for this console user; others are not ours to show."""
+        if chat_id == self.session.user_id:
+            self.session.show([reply])
+
+
+async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, notice: bool) -> int:
+    from bot.app import build_runtime
+
+    runtime = build_runtime(settings)
+    session = ConsoleSession(runtime, user_id, out, attachments_dir=Path.cwd())
+    if notice:
+        out.write(runtime.assistant.texts.get("console_notice") + "\n\n")
+    interactive = stdin.isatty()
+    stop = asyncio.Event()
+    delivery = None
+    if runtime.reminders is not None:
+        from bot.reminders.wiring import start_delivery
+
+        delivery = start_delivery(runtime, ConsoleSender(session), stop)
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            if interactive:
+                out.write("you> ")
+                out.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if line.strip():
+                session.feed(line.rstrip("\n"), _now())
+    finally:
+        stop.set()
+        if delivery is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
+        close = getattr(runtime.database, "close", None)
+        if callable(close):
+            close()
+    return 0
+
+
+def run_console(settings: Settings, stdin: TextIO, out: TextIO, user_id: int = 1, notice: bool = False) -> int:
+    """Run the console chat until end of input; return the exit code."""
+    try:
+        return asyncio.run(_chat(settings, stdin or sys.stdin, out, user_id, notice))
+    except KeyboardInterrupt:
+        out.write("\n")
+        return 0

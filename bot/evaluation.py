@@ -1,0 +1,169 @@
+"""Score the assistant on evaluation files (schema: shared eval README, copied in tests/data).
+
+Message files (``kind`` answer | no_match | urgent | medication) report hit@1, hit@3, MRR@3, the share of
+no-match questions answered honestly, answerable questions wrongly refused, urgent recall and false
+alarms, and the medication guard's recall. Glossary files (``query``/``expect_term``) report accuracy.
+Both go through exactly the code paths the bot uses (``Assistant.ask`` and ``Glossary.lookup``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.assistant import Assistant
+from bot.glossary import Glossary
+from bot.models import Reply, ReplyKind
+
+KINDS = ("answer", "no_match", "urgent", "medication")
+
+
+@dataclass
+class Report:
+    """Metrics of one evaluation run, plus the items that went wrong."""
+
+    kind: str  # "messages" | "glossary"
+    metrics: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"kind": self.kind, "metrics": self.metrics, "counts": self.counts, "failures": self.failures}
+
+    def table(self) -> str:
+        """Return a readable table of the metrics."""
+        width = max(len(name) for name in self.metrics) if self.metrics else 10
+        lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
+        lines += [f"{name:<{width}}  {value:.3f}" for name, value in self.metrics.items()]
+        lines.append("")
+        lines.append("items: " + ", ".join(f"{k}={v}" for k, v in self.counts.items()))
+        for failure in self.failures:
+            lines.append(f"  miss {failure.get('id', '')}: {failure.get('question') or failure.get('query')!r}"
+                         f" -> {failure.get('got')}")
+        return "\n".join(lines)
+
+
+def load_items(path: Path) -> list[dict[str, Any]]:
+    """Return the items of an evaluation file (a YAML list of mappings)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+        raise ValueError(f"{path}: expected a YAML list of items")
+    return [dict(item) for item in data]
+
+
+def is_glossary_file(items: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True for glossary items (they have ``query`` and ``expect_term``)."""
+    return bool(items) and all("query" in item and "expect_term" in item for item in items)
+
+
+def _contains(texts: Sequence[str], phrases: Sequence[str]) -> int | None:
+    """Return the first rank (0-based) whose text contains any phrase, case-insensitively."""
+    wanted = [phrase.casefold() for phrase in phrases]
+    for rank, text in enumerate(texts):
+        folded = text.casefold()
+        if any(phrase in folded for phrase in wanted):
+            return rank
+    return None
+
+
+def _passages_of(replies: Sequence[Reply]) -> list[str]:
+    seen: dict[str, str] = {}
+    for reply in replies:
+        for hit in reply.passages:
+            seen.setdefault(hit.passage.id, hit.passage.text)
+    return list(seen.values())
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) -> Report:
+    """Run every message item through ``Assistant.ask`` and compute the metrics."""
+    report = Report("messages", counts={kind: 0 for kind in KINDS})
+    hit1 = hit3 = rr = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = 0
+    med_ok = med_passage_ok = med_with_expect = 0
+    for item in items:
+        kind = str(item.get("kind"))
+        report.counts[kind] = report.counts.get(kind, 0) + 1
+        replies = assistant.ask(str(item.get("question", "")))
+        first = replies[0].kind
+        texts = _passages_of(replies)
+        got: str = first.value
+        ok = True
+        if kind != "urgent":
+            non_urgent += 1
+            false_urgent += first is ReplyKind.URGENT
+        if kind == "answer":
+            rank = _contains(texts[:3], item.get("expect_any") or [])
+            refused += first is ReplyKind.NO_MATCH
+            hit1 += rank == 0
+            hit3 += rank is not None
+            rr += 0 if rank is None else 1 / (rank + 1)
+            ok = rank == 0
+            got = f"{first.value}, rank {rank}" if rank is not None else f"{first.value}, not in top 3"
+        elif kind == "no_match":
+            ok = first is ReplyKind.NO_MATCH
+            no_match_ok += ok
+        elif kind == "urgent":
+            ok = first is ReplyKind.URGENT
+            urgent_ok += ok
+        elif kind == "medication":
+            ok = first is ReplyKind.MEDICATION
+            med_ok += ok
+            if item.get("expect_any"):
+                med_with_expect += 1
+                med_passage_ok += _contains(texts[:3], item["expect_any"]) is not None
+        if not ok:
+            report.failures.append({"id": item.get("id", ""), "question": item.get("question"), "kind": kind, "got": got})
+    answers = report.counts.get("answer", 0)
+    report.metrics = {
+        "hit@1": _ratio(hit1, answers),
+        "hit@3": _ratio(hit3, answers),
+        "mrr@3": round(rr / answers, 4) if answers else 0.0,
+        "no_match_correct": _ratio(no_match_ok, report.counts.get("no_match", 0)),
+        "answerable_refused": _ratio(refused, answers),
+        "urgent_recall": _ratio(urgent_ok, report.counts.get("urgent", 0)),
+        "non_urgent_flagged_urgent": _ratio(false_urgent, non_urgent),
+        "medication_recall": _ratio(med_ok, report.counts.get("medication", 0)),
+        "medication_passage_hit@3": _ratio(med_passage_ok, med_with_expect),
+    }
+    return report
+
+
+def _matches(term: str, expected: str) -> bool:
+    """Compare ignoring case and a plural s, as the eval README defines."""
+    a, b = term.casefold().strip(), expected.casefold().strip()
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
+
+
+def evaluate_glossary(glossary: Glossary, items: Sequence[Mapping[str, Any]]) -> Report:
+    """Run every glossary item through ``Glossary.lookup`` and compute accuracy."""
+    report = Report("glossary", counts={"items": len(items)})
+    right = 0
+    for item in items:
+        expected = item.get("expect_term")
+        result = glossary.lookup(str(item.get("query", "")))
+        entry = result.entry
+        if expected is None:
+            ok = entry is None
+        else:
+            ok = entry is not None and any(_matches(name, str(expected)) for name in (entry.term, *entry.aliases))
+        right += ok
+        if not ok:
+            report.failures.append({"query": item.get("query"), "expect": expected, "got": entry.term if entry else None})
+    report.metrics = {"accuracy": _ratio(right, len(items))}
+    return report
+
+
+def evaluate_file(assistant: Assistant, path: Path) -> Report:
+    """Evaluate a message file or a glossary file, whichever ``path`` holds."""
+    items = load_items(path)
+    if is_glossary_file(items):
+        return evaluate_glossary(assistant.knowledge.glossary, items)
+    return evaluate_messages(assistant, items)

@@ -1,0 +1,295 @@
+"""Reading the dates patients type ("14/03/2027", "next Friday", "tomorrow 9am") into a date and time.
+
+This module owns date *interpretation*: it wraps ``dateparser`` (relative to an injected ``now`` in the
+user's timezone), catches what dateparser would silently bend (31 February, day/month ambiguity) and
+reports problems as codes; the wording of every problem lives in ``knowledge/reminders.yaml``.  It also
+splits one-line input ("2027-03-14 DEXA scan") into a date part and a label and infers the kind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from dateparser.date import DateDataParser
+
+from bot.reminders.schedule import add_months
+
+ProblemKind = Literal["empty", "unparseable", "no_day", "impossible", "ambiguous", "past", "too_far", "too_old"]
+Prefer = Literal["future", "past"]
+
+MAX_LABEL = 80
+MAX_DATE_WORDS = 6  # the longest date phrase tried when splitting "date + label" input
+MAX_YEARS_AGO = 10  # for reference dates (last scan), which are in the past
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_TAIL = r"(?:[\sT,].*)?"
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TAIL, re.I)
+_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?" + _TAIL, re.I)
+_DAY_MONTH = re.compile(r"(?:[a-z]+,?\s+)?" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(\d{4}))?" + _TAIL, re.I)
+_MONTH_DAY = re.compile(r"(?:[a-z]+,?\s+)?" + _MONTH + r"\s+" + _DAY + r"(?:,?\s+(\d{4}))?" + _TAIL, re.I)
+# Did the user give a time of day?  (dateparser fills in RELATIVE_BASE's time when they did not.)
+_HAS_TIME = re.compile(
+    r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b|\b(?:hours?|minutes?|mins?)\b", re.I
+)
+_BARE_AT_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?!\s*(?::|\.\d|am|pm|a\.m|p\.m))", re.I)
+_DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")
+# "in 3 weeks" is precise even though dateparser calls its period a week; "next month" is not.
+_RELATIVE = re.compile(r"^\s*in\s+\d+\s+\w+|\b\d+\s+(?:days?|weeks?|months?|years?)\b", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+@dataclass(frozen=True)
+class ParsedWhen:
+    """A date the user gave, in their timezone; ``time`` is None for an all-day event."""
+
+    date: date
+    time: time | None
+    text: str  # the words that were read as the date
+    date_order: str | None = None  # the order used for a numeric day/month, when that mattered
+
+
+@dataclass(frozen=True)
+class DateProblem:
+    """Why a date could not be used; ``kind`` picks the message, the rest fills it in."""
+
+    kind: ProblemKind
+    text: str
+    date: date | None = None  # the date read, for past / too_far / too_old
+    candidates: tuple[date, ...] = ()  # for ambiguous: the readings to offer, DMY first
+    orders: tuple[str, ...] = ()  # for ambiguous: "DMY" / "MDY", aligned with candidates
+    time: time | None = None  # for ambiguous: the time of day, if one was given
+
+
+def clean_text(text: str) -> str:
+    """Remove control and invisible characters, normalise Unicode and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _year(text: str | None) -> int:
+    if not text:
+        return 2000  # a leap year: without a year, 29 February is possible
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def _numeric_orders(text: str) -> tuple[str, ...] | None:
+    """For a leading numeric date, return the day/month orders that make a real date (None: not numeric)."""
+    iso = _ISO.fullmatch(text)
+    if iso:
+        ok = _valid(int(iso[1]), int(iso[2]), int(iso[3]))
+        return ("YMD",) if ok else ()
+    numeric = _NUMERIC.fullmatch(text)
+    if numeric:
+        first, second, year = int(numeric[1]), int(numeric[2]), _year(numeric[3])
+        orders = []
+        if _valid(year, second, first):
+            orders.append("DMY")
+        if _valid(year, first, second):
+            orders.append("MDY")
+        return tuple(orders)
+    return None
+
+
+def _named_month_valid(text: str) -> bool:
+    """False only for a named-month date that does not exist ("31 February", "April 31")."""
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        match = pattern.fullmatch(text)
+        if match:
+            month = _MONTHS[match[month_group].lower().rstrip(".")]
+            return _valid(_year(match[3]), month, int(match[day_group]))
+    return True
+
+
+def _normalise(text: str) -> str:
+    text = _BARE_AT_HOUR.sub(lambda m: f"at {m[1]}:00", text)  # dateparser ignores "at 9"
+    return _DOT_TIME.sub(lambda m: f"{m[1]}:{m[2]}", text)  # "9.30" -> "9:30"
+
+
+def _dateparse(text: str, *, now: datetime, tz: ZoneInfo, order: str, prefer: Prefer) -> datetime | None:
+    settings = {
+        "PREFER_DATES_FROM": prefer,
+        "RELATIVE_BASE": now.astimezone(tz).replace(tzinfo=None),
+        "DATE_ORDER": order,
+        "TIMEZONE": tz.key,
+        "TO_TIMEZONE": tz.key,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DAY_OF_MONTH": "first",
+    }
+    data = DateDataParser(languages=["en"], settings=settings).get_date_data(_normalise(text))
+    if data.date_obj is None:
+        return None
+    # A month or year alone ("March", "next year") is not a day to be reminded on.
+    if data.period not in {"day", "time"} and not _RELATIVE.search(text):
+        return None
+    result: datetime = data.date_obj
+    return result
+
+
+def _check_range(
+    when: ParsedWhen, *, now: datetime, tz: ZoneInfo, prefer: Prefer, max_years_ahead: int
+) -> DateProblem | None:
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    if when.date > add_months(today, 12 * max_years_ahead):
+        return DateProblem("too_far", when.text, date=when.date)
+    if prefer == "past":
+        if when.date < add_months(today, -12 * MAX_YEARS_AGO):
+            return DateProblem("too_old", when.text, date=when.date)
+        return None
+    if when.date < today or (
+        when.date == today and when.time is not None and when.time <= local_now.time().replace(tzinfo=None)
+    ):
+        return DateProblem("past", when.text, date=when.date)
+    return None
+
+
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    date_order: str | None,
+    max_years_ahead: int = 5,
+    prefer: Prefer = "future",
+) -> ParsedWhen | DateProblem:
+    """Read ``text`` as a date (and optional time) in ``tz``, relative to ``now``.
+
+    ``prefer="future"`` is for appointments (past dates are a problem); ``"past"`` is for reference
+    dates such as the last scan (a year-less "14 March" means the last one).
+    """
+    text = clean_text(text)
+    if not text:
+        return DateProblem("empty", text)
+    if len(text) > 100:
+        return DateProblem("unparseable", text[:100])
+    if not _named_month_valid(text):
+        return DateProblem("impossible", text)
+    orders = _numeric_orders(text)
+    if orders == ():
+        return DateProblem("impossible", text)  # detected here: dateparser would move or drop it
+    if orders in (None, ("YMD",)):
+        tries = (date_order or "DMY",)
+    elif date_order in orders:
+        tries = (date_order,)  # type: ignore[assignment]
+    else:
+        tries = orders  # ("DMY", "MDY") is ambiguous; a single order means only one reading is real
+    has_time = bool(_HAS_TIME.search(text))
+    readings: list[tuple[ParsedWhen, DateProblem | None]] = []
+    for order in tries:
+        parsed = _dateparse(text, now=now, tz=tz, order=order, prefer=prefer)
+        if parsed is None:
+            continue
+        local = parsed.astimezone(tz)
+        order_used = order if orders not in (None, ("YMD",)) else None
+        when = ParsedWhen(local.date(), local.time().replace(second=0, microsecond=0) if has_time else None,
+                          text, order_used)
+        if all(when.date != seen.date for seen, _ in readings):
+            readings.append((when, _check_range(when, now=now, tz=tz, prefer=prefer,
+                                                max_years_ahead=max_years_ahead)))
+    if not readings:
+        return DateProblem("unparseable", text)
+    usable = [when for when, problem in readings if problem is None]
+    if len(usable) == 1:
+        return usable[0]
+    if len(usable) > 1:
+        return DateProblem(
+            "ambiguous", text, candidates=tuple(w.date for w in usable),
+            orders=tuple(w.date_order or "" for w in usable), time=usable[0].time,
+        )
+    problem = readings[0][1]
+    assert problem is not None
+    return problem
+
+
+def split_date_label(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    date_order: str | None,
+    max_years_ahead: int = 5,
+    prefer: Prefer = "future",
+) -> tuple[ParsedWhen | DateProblem, str]:
+    """Split "2027-03-14 DEXA scan" (or "DEXA scan 2027-03-14") into a date result and the label.
+
+    The longest run of leading words (at most ``MAX_DATE_WORDS``) that reads as a date wins; if no
+    prefix does, trailing words are tried.  A prefix that reads as a *problem* date (past, impossible,
+    ambiguous) still counts as the date part, so the user hears about that problem.
+    """
+    words = clean_text(text).split()
+    if not words:
+        return DateProblem("empty", ""), ""
+    limit = min(len(words), MAX_DATE_WORDS)
+    for date_words, label_words in (
+        *((words[:n], words[n:]) for n in range(limit, 0, -1)),
+        *((words[-n:], words[:-n]) for n in range(limit - 1, 0, -1)),
+    ):
+        result = parse_when(" ".join(date_words), now=now, tz=tz, date_order=date_order,
+                            max_years_ahead=max_years_ahead, prefer=prefer)
+        if isinstance(result, ParsedWhen) or result.kind not in {"unparseable", "empty"}:
+            return result, " ".join(label_words)
+    return DateProblem("unparseable", " ".join(words)), ""
+
+
+def clean_label(text: str) -> str | None:
+    """Return the label stripped of control characters, or None if it is longer than ``MAX_LABEL``."""
+    label = clean_text(text)
+    return label if len(label) <= MAX_LABEL else None
+
+
+def infer_kind(label: str, keywords: dict[str, tuple[str, ...]]) -> str:
+    """Return 'dexa', 'blood' or 'other' from the words of a label (keywords come from the YAML)."""
+    lowered = f" {clean_text(label).lower()} "
+    for kind in ("dexa", "blood"):
+        for word in keywords.get(kind, ()):
+            if re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", lowered):
+                return kind
+    return "other"
+
+
+def within_days(day: date, today: date) -> int:
+    """Return how many days ahead ``day`` is (negative if past)."""
+    return (day - today).days
+
+
+__all__ = [
+    "MAX_LABEL",
+    "DateProblem",
+    "ParsedWhen",
+    "ProblemKind",
+    "clean_label",
+    "clean_text",
+    "infer_kind",
+    "parse_when",
+    "split_date_label",
+    "timedelta",
+    "within_days",
+]

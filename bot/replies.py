@@ -1,0 +1,189 @@
+"""Compose reply data for answers, no-match, safety and glossary results.
+
+Owns how knowledge is presented: the best passage quoted with its key sentence emphasised, its source,
+buttons for more passages and for glossary terms, and the disclaimer footer. Channels only render these.
+Button data formats (all ASCII, <= 64 bytes): ``m:<id>,<id>`` more passages, ``g:<entry>`` a definition,
+``ga:<entry>`` other definitions, ``gl`` the A-Z index, ``gl:<letter>:<page>`` a glossary page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.search import SearchResult
+from bot.models import Block, Button, GlossaryEntry, GlossaryResult, Hit, Passage, Reply, ReplyKind, Style
+from bot.safety import Verdict
+from bot.texts import Texts
+
+MAX_DEFINE_BUTTONS = 3
+GLOSSARY_PAGE_SIZE = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split passage text into sentences (good enough for choosing one to emphasise)."""
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+class ReplyComposer:
+    """Build Reply objects from knowledge results; owns wording choices and button data."""
+
+    def __init__(self, knowledge: KnowledgeBase, texts: Texts, emergency_number: str) -> None:
+        """Keep the knowledge, texts and the configured emergency number."""
+        self.knowledge = knowledge
+        self.texts = texts
+        self.emergency_number = emergency_number
+
+    # --- answers -------------------------------------------------------------------------------
+    def footer(self) -> Block:
+        """Return the short disclaimer footer shown under every health reply."""
+        return Block(self.knowledge.safety.texts.disclaimer_short, Style.FOOTER)
+
+    def source_block(self, passage: Passage) -> Block:
+        """Return "From: title › heading", naming merged duplicate articles too."""
+        line = self.texts.get("source_line", title=passage.title, heading=passage.heading)
+        if passage.also_in:
+            titles = ", ".join(self.knowledge.title(article) for article in passage.also_in)
+            line = f"{line} {self.texts.get('also_in', titles=titles)}"
+        return Block(line, Style.SOURCE)
+
+    def key_sentence(self, passage: Passage, query_terms: Sequence[str]) -> str | None:
+        """Return the sentence of a passage that best matches the query, when there is a choice."""
+        sentences = split_sentences(passage.text)
+        if len(sentences) < 2 or not query_terms:
+            return None
+        wanted = set(query_terms)
+        idf = self.knowledge.searcher.index.idf
+        analyze = self.knowledge.searcher.analyzer.analyze
+        scored = [(sum(idf.get(t, 0.0) for t in wanted & set(analyze(s))), -i, s) for i, s in enumerate(sentences)]
+        best = max(scored)
+        return best[2] if best[0] > 0 else None
+
+    def passage_blocks(self, hit: Hit, query_terms: Sequence[str]) -> list[Block]:
+        """Return a quoted passage and its source."""
+        emphasis = self.key_sentence(hit.passage, query_terms)
+        return [Block(hit.passage.text, Style.QUOTE, emphasis), self.source_block(hit.passage)]
+
+    def answer(self, result: SearchResult, kind: ReplyKind = ReplyKind.ANSWER) -> Reply:
+        """Return the reply for an answered search: the best passage, More, and definition buttons."""
+        best, *rest = result.hits
+        blocks = self.passage_blocks(best, result.terms)
+        buttons: list[tuple[Button, ...]] = []
+        if rest:
+            ids = ",".join(hit.passage.id for hit in rest)
+            buttons.append((Button(self.texts.get("more_button"), f"m:{ids}"),))
+        buttons.extend(self.define_buttons(best.passage.text))
+        return Reply(kind, (*blocks, self.footer()), tuple(buttons), result.hits)
+
+    def define_buttons(self, text: str) -> list[tuple[Button, ...]]:
+        """Return one button row per glossary term found in a text (at most three)."""
+        entries = self.knowledge.glossary.find_in_text(text, limit=MAX_DEFINE_BUTTONS)
+        return [(Button(self.texts.get("define_button", term=e.term)[:60], f"g:{e.id}"),) for e in entries]
+
+    def more(self, passage_ids: Sequence[str]) -> Reply:
+        """Return the further passages behind a "More" button, or an expired notice."""
+        by_id = {passage.id: passage for passage in self.knowledge.passages}
+        passages = [by_id[pid] for pid in passage_ids if pid in by_id]
+        if not passages:
+            return self.expired()
+        blocks: list[Block] = [Block(self.texts.get("more_title"), Style.TITLE)]
+        for passage in passages:
+            blocks.extend(self.passage_blocks(Hit(passage, 0.0, 0.0), ()))
+        hits = tuple(Hit(p, 0.0, 0.0) for p in passages)
+        return Reply(ReplyKind.ANSWER, (*blocks, self.footer()), (), hits)
+
+    def no_match(self, result: SearchResult | None = None) -> Reply:
+        """Return the honest "not covered" reply."""
+        blocks = [Block(self.texts.get("no_match_title"), Style.TITLE), Block(self.texts.get("no_match_body"))]
+        return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
+
+    def expired(self) -> Reply:
+        """Return the graceful reply for a button that no longer means anything."""
+        text = self.texts.get("expired_button")
+        return Reply(ReplyKind.ERROR, (Block(text),), notice=text[:190])
+
+    # --- safety --------------------------------------------------------------------------------
+    def urgent(self, verdict: Verdict) -> Reply:
+        """Return the stand-alone emergency reply."""
+        texts = self.knowledge.safety.texts
+        number = self.emergency_number
+        blocks = [Block(texts.urgent_title, Style.TITLE), Block(texts.urgent_body.format(number=number))]
+        if verdict.urgent is not None and verdict.urgent.reply_extra:
+            blocks.append(Block(verdict.urgent.reply_extra.format(number=number)))
+        return Reply(ReplyKind.URGENT, tuple(blocks))
+
+    def medication(self, result: SearchResult) -> list[Reply]:
+        """Return the talk-to-your-prescriber guard, then the relevant passages when there are any."""
+        texts = self.knowledge.safety.texts
+        guard = Reply(
+            ReplyKind.MEDICATION,
+            (Block(texts.medication_title, Style.TITLE), Block(texts.medication_body), self.footer()),
+            passages=result.hits,
+        )
+        if not result.answered:
+            return [guard]
+        return [guard, self.answer(result, ReplyKind.MEDICATION)]
+
+    def disclaimer(self) -> Reply:
+        """Return the full disclaimer."""
+        text = self.knowledge.safety.texts.disclaimer_full.format(number=self.emergency_number)
+        return Reply(ReplyKind.INFO, (Block(self.texts.get("disclaimer_title"), Style.TITLE), Block(text)))
+
+    # --- glossary ------------------------------------------------------------------------------
+    def glossary_entry(self, entry: GlossaryEntry, alternatives: bool = False) -> Reply:
+        """Return a glossary definition (or its alternative definitions) with its sources."""
+        blocks = [Block(self.texts.get("glossary_title", term=entry.term), Style.TITLE)]
+        if entry.aliases:
+            blocks.append(Block(self.texts.get("glossary_aliases", aliases=", ".join(entry.aliases))))
+        definitions = entry.alternatives if alternatives and entry.alternatives else (entry.definition,)
+        for definition in definitions:
+            blocks.append(Block(definition.text, Style.QUOTE))
+            title = self.knowledge.title(definition.source)
+            blocks.append(Block(self.texts.get("glossary_source", title=title), Style.SOURCE))
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if entry.alternatives and not alternatives:
+            blocks.append(Block(self.texts.get("glossary_alternatives", count=len(entry.alternatives))))
+            buttons = ((Button(self.texts.get("glossary_alternative_button"), f"ga:{entry.id}"),),)
+        return Reply(ReplyKind.GLOSSARY, (*blocks, self.footer()), buttons)
+
+    def glossary_result(self, result: GlossaryResult) -> Reply:
+        """Return the reply to a /glossary lookup: the entry, or "not found" with suggestions."""
+        if result.entry is not None:
+            return self.glossary_entry(result.entry)
+        blocks = [Block(self.texts.get("glossary_not_found", query=result.query[:60]))]
+        if result.suggestions:
+            blocks.append(Block(self.texts.get("glossary_suggestions")))
+        else:
+            blocks.append(Block(self.texts.get("glossary_no_suggestions")))
+        buttons = tuple((Button(e.term[:60], f"g:{e.id}"),) for e in result.suggestions[:3])
+        return Reply(ReplyKind.GLOSSARY, tuple(blocks), buttons)
+
+    def glossary_index(self) -> Reply:
+        """Return the A-Z letter buttons, five to a row."""
+        letters = self.knowledge.glossary.letters()
+        buttons = [Button(letter, f"gl:{letter}:1") for letter in letters]
+        rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
+        return Reply(ReplyKind.GLOSSARY, (Block(self.texts.get("glossary_browse_title"), Style.TITLE),), rows)
+
+    def glossary_page(self, letter: str, page: int) -> Reply:
+        """Return one page of the terms under a letter, with paging buttons."""
+        entries = self.knowledge.glossary.by_letter(letter)
+        pages = max(1, -(-len(entries) // GLOSSARY_PAGE_SIZE))
+        if not entries or not 1 <= page <= pages:
+            return self.expired()
+        chunk = entries[(page - 1) * GLOSSARY_PAGE_SIZE : page * GLOSSARY_PAGE_SIZE]
+        rows: list[tuple[Button, ...]] = [(Button(e.term[:60], f"g:{e.id}"),) for e in chunk]
+        nav: list[Button] = []
+        if page > 1:
+            nav.append(Button(self.texts.get("glossary_previous"), f"gl:{letter}:{page - 1}"))
+        nav.append(Button(self.texts.get("glossary_letters"), "gl"))
+        if page < pages:
+            nav.append(Button(self.texts.get("glossary_next"), f"gl:{letter}:{page + 1}"))
+        rows.append(tuple(nav))
+        blocks = (
+            Block(self.texts.get("glossary_letter_title", letter=letter), Style.TITLE),
+            Block(self.texts.get("glossary_page", page=page, pages=pages)),
+        )
+        return Reply(ReplyKind.GLOSSARY, blocks, tuple(rows), edit=True)
