@@ -97,7 +97,7 @@ class SynonymRule:
 
     phrase: tuple[str, ...]
     replacement: tuple[str, ...]
-    keep_original: bool  # multi-word patient phrases keep their own words and add the article words
+    keep_original: bool  # patient phrases keep their own words and add the article words
 
 
 class Analyzer:
@@ -109,11 +109,18 @@ class Analyzer:
         self._rules: dict[str, list[SynonymRule]] = {}
         for canonical, variants in synonyms.items():
             replacement = tuple(self._plain_words(canonical))
+            if len(replacement) > 1:
+                # The canonical phrase maps to itself, so a variant that is its prefix ("testosterone
+                # replacement") cannot cut it short by winning the longest-match.
+                self._rules.setdefault(replacement[0], []).append(SynonymRule(replacement, replacement, False))
             for variant in variants:
                 phrase = tuple(self._plain_words(variant))
                 if not phrase or phrase == replacement:
                     continue
-                rule = SynonymRule(phrase, replacement, keep_original=len(phrase) > 1)
+                # "bone scan" keeps its words (they mean something on their own); short abbreviations
+                # such as "vit d" or "25 oh d" are replaced like a single word.
+                keep = len(phrase) > 1 and any(len(word) > 3 for word in phrase)
+                rule = SynonymRule(phrase, replacement, keep_original=keep)
                 self._rules.setdefault(phrase[0], []).append(rule)
         for rules in self._rules.values():
             rules.sort(key=lambda rule: -len(rule.phrase))  # longest phrase wins

@@ -146,18 +146,21 @@ class Searcher:
         if not ranked:
             return SearchResult(query, terms, (), "no_match", corrections)
         subject = definition_subject(text)
-        subject_terms = frozenset(self.analyzer.analyze(subject)) if subject else frozenset()
+        subject_words = self.correct(surface_words(subject))[0] if subject else []
+        subject_terms = frozenset(self.analyzer.terms_from_words(subject_words))
         # A definitional question is about its subject: "stand for", "mean" must not count as missing.
         unique = tuple(subject_terms) if subject_terms else tuple(dict.fromkeys(terms))
         weights = {term: self.term_weight(term) for term in unique}
         total = sum(weights.values())
         wants_examples = asks_for_examples(text)
         scored: list[tuple[float, float, float, int]] = []
+        defining: set[int] = set()
         for doc, score in ranked:
             idf_matched = sum(weights[t] for t in self._matched_terms(doc, unique))
             coverage = idf_matched / total
             adjusted = score * coverage**self.settings.coord_power
             if subject_terms and any(subject_terms <= window for window in self.definitions[doc]):
+                defining.add(doc)
                 adjusted *= 1 + self.settings.definition_boost
                 if len(subject_terms) == 1 and subject_terms <= self.acronyms[doc]:
                     adjusted *= 1 + self.settings.acronym_boost
@@ -173,7 +176,9 @@ class Searcher:
             # The question's most specific word ("migraine", "flu") is one the articles never use, and
             # little else matched: the passage is about something nearby, not about the question.
             return SearchResult(query, terms, (), "no_match", corrections)
-        if best[2] < self.settings.min_idf_matched:
+        if best[2] < self.settings.min_idf_matched and best[3] not in defining:
+            # A passage that defines the subject answers "what is anastrozole" even though the word is
+            # too common to carry weight on its own.
             return SearchResult(query, terms, (), "weak", corrections)
         hits: list[Hit] = []
         for adjusted, coverage, idf_matched, doc in scored[: self.settings.max_results]:

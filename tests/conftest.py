@@ -1,0 +1,40 @@
+"""Shared fixtures: the real knowledge base (loaded once), texts, settings and a stateless assistant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.knowledge.base import KnowledgeBase
+from bot.texts import Texts
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeBase:
+    """Return the project's knowledge base, loaded once per test session."""
+    return KnowledgeBase.load(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def texts() -> Texts:
+    """Return the project's fixed texts and command table."""
+    return Texts.load(KNOWLEDGE / "messages.yaml")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Return default settings with the database in a temporary folder."""
+    return Settings(knowledge_dir=KNOWLEDGE, database=tmp_path / "bot.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def assistant(knowledge: KnowledgeBase, texts: Texts) -> Assistant:
+    """Return a stateless assistant (no database) over the real knowledge."""
+    return Assistant(knowledge, texts, Settings(knowledge_dir=KNOWLEDGE))

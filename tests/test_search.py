@@ -1,0 +1,67 @@
+"""Search: answers with citations, spelling, the no-match rule and edge cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.base import KnowledgeBase
+
+
+def _texts(knowledge: KnowledgeBase, query: str) -> list[str]:
+    return [hit.passage.text for hit in knowledge.searcher.search(query).hits]
+
+
+def test_answers_a_messy_question_from_the_monitoring_table(knowledge: KnowledgeBase) -> None:
+    texts = _texts(knowledge, "how often do i need a dexa on arimidex??")
+    assert any("every 1-2 years" in text for text in texts)
+
+
+@pytest.mark.parametrize(("typo", "word"), [("anastrazole", "anastrozole"), ("osteoperosis", "osteoporosis"), ("denosumb", "denosumab"), ("bisphosponates", "bisphosphonates")])
+def test_spelling_is_corrected_against_the_corpus(knowledge: KnowledgeBase, typo: str, word: str) -> None:
+    assert knowledge.searcher.search(f"what is {typo}").answered
+    assert knowledge.searcher.search(f"{typo} bone loss").terms == knowledge.searcher.search(f"{word} bone loss").terms
+
+
+def test_short_or_known_words_are_not_corrected(knowledge: KnowledgeBase) -> None:
+    assert knowledge.searcher.search("flu symptoms").corrections == {}
+    assert knowledge.searcher.search("months of treatment").corrections == {}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's a good pizza dough recipe", "how do i treat a migraine", "what are the symptoms of the flu",
+     "will it be sunny this weekend", "can i take ibuprofen with anastrozole", "who won the football game"],
+)
+def test_off_topic_questions_get_no_passages(knowledge: KnowledgeBase, question: str) -> None:
+    result = knowledge.searcher.search(question)
+    assert not result.answered and result.hits == ()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?!", "what is it", "\x00\x01"])
+def test_empty_and_stop_word_queries_are_refused_not_crashed(knowledge: KnowledgeBase, question: str) -> None:
+    result = knowledge.searcher.search(question)
+    assert not result.answered
+    assert result.reason in {"empty", "no_terms"}
+
+
+def test_huge_query_is_cut_and_answered_quickly(knowledge: KnowledgeBase) -> None:
+    result = knowledge.searcher.search("dexa scan frequency " * 50_000)
+    assert len(result.terms) < 1_000
+
+
+def test_at_most_three_passages_and_fewer_when_one_is_strong(knowledge: KnowledgeBase) -> None:
+    for question in ("bone loss on anastrozole", "vitamin d and calcium", "denosumab"):
+        assert 1 <= len(knowledge.searcher.search(question).hits) <= 3
+    single = knowledge.searcher.search("how many women were in the ibis-ii bone substudy")
+    assert single.hits and "1,410" in single.hits[0].passage.text
+
+
+def test_confidence_is_normalised_and_hits_are_ordered(knowledge: KnowledgeBase) -> None:
+    hits = knowledge.searcher.search("what does estrogen do to osteoclasts").hits
+    assert all(0 < hit.confidence <= 1 for hit in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_definition_questions_prefer_the_defining_passage(knowledge: KnowledgeBase) -> None:
+    assert "Dual-energy X-ray Absorptiometry" in _texts(knowledge, "what does dexa stand for")[0]
+    assert "Arimidex, Tamoxifen" in _texts(knowledge, "what does ATAC stand for?")[0]
