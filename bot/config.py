@@ -48,6 +48,8 @@ class Settings:
 
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
+    telegram_max_per_second: float = 30.0
+    telegram_concurrency: int = 32
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     database: Path = Path("data/patient-bot.sqlite3")
     emergency_number: str = "112"
@@ -111,6 +113,16 @@ def _convert(key: str, value: Any) -> Any:
     """Return a config value converted to its settings type, or raise ConfigError naming the key."""
     if value is None:
         return None
+    if key == "telegram_max_per_second":
+        try:
+            rate = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a number of messages per second") from None
+        if rate < 0:
+            raise ConfigError(f"{key}: must be 0 (no limiter) or more")
+        return rate
+    if key == "telegram_concurrency":
+        return _parse_int(value, key, minimum=1)
     if key in {"knowledge_dir", "database"}:
         return Path(str(value)).expanduser()
     if key == "debug_log_text":

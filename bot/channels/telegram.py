@@ -1,0 +1,253 @@
+"""The Telegram channel: python-telegram-bot handlers that extract, call the assistant, render and send.
+
+Owns everything Telegram-specific: the Application (builder, rate limiter, command menu in post_init,
+error handler, graceful shutdown through PTB's stop signals), deciding whether a group message is
+addressed to the bot, sending rendered messages and files, editing on button presses, and mapping PTB
+errors to the delivery loop's core exceptions. Handlers stay a few lines each; the logic is in the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import Runtime, build_runtime
+from bot.channels.telegram_html import render_reply
+from bot.config import Settings
+from bot.logs import configure_logging, user_ref
+from bot.models import Incoming, Reply
+
+log = logging.getLogger("bot.telegram")
+RUNTIME_KEY = "runtime"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Return the inline keyboard for rendered button rows, or None without buttons."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+
+
+async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
+    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one."""
+    for reply in replies:
+        messages = render_reply(reply)
+        if reply.edit and pressed is not None and len(messages) == 1:
+            try:
+                await pressed.edit_text(messages[0].html, parse_mode=ParseMode.HTML, reply_markup=keyboard(messages[0].buttons))
+                continue
+            except BadRequest as error:  # "message is not modified" or too old to edit: send anew
+                log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
+        for message in messages:
+            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
+        if reply.attachment is not None:
+            await bot.send_document(
+                chat_id, document=reply.attachment.content, filename=reply.attachment.filename
+            )
+
+
+def addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) -> tuple[bool, str]:
+    """Return whether a message is for the bot, and its text without the bot's @mention.
+
+    In private chats everything is. In groups only commands (not those aimed at another bot), mentions
+    of the bot and replies to the bot's own messages are, so the bot never chimes in uninvited.
+    """
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return True, text
+    mention = f"@{bot_username}" if bot_username else None
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        target = command.partition("@")[2]
+        return (not target or (bot_username is not None and target.lower() == bot_username.lower())), text
+    if mention and mention.lower() in text.lower():
+        start = text.lower().index(mention.lower())
+        return True, (text[:start] + text[start + len(mention):]).strip()
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == bot_id:
+        return True, text
+    return False, text
+
+
+def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    runtime: Runtime = context.application.bot_data[RUNTIME_KEY]
+    return runtime
+
+
+def _incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Incoming | None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return None
+    is_group = message.chat.type != ChatType.PRIVATE
+    addressed, text = addressed_to_bot(message, context.bot.username, context.bot.id)
+    return Incoming(user.id, message.chat.id, text, first_name=user.first_name or "", is_group=is_group,
+                    addressed_to_bot=addressed)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a text message or command (edited messages are answered like new ones)."""
+    incoming = _incoming(update, context)
+    if incoming is None:
+        return
+    runtime = _runtime(context)
+    replies = runtime.assistant.handle(incoming, _now())
+    _log_event("message", incoming, replies, runtime)
+    await send_replies(context.bot, incoming.chat_id, replies)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer stickers, photos, voice notes and files with a kind "text only" note."""
+    incoming = _incoming(update, context)
+    if incoming is None:
+        return
+    replies = _runtime(context).assistant.non_text(incoming)
+    await send_replies(context.bot, incoming.chat_id, replies)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press: validate through the core, then edit or send; always stop the spinner."""
+    query: CallbackQuery | None = update.callback_query
+    if query is None or query.from_user is None:
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    runtime = _runtime(context)
+    replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", _now())
+    notice = next((r.notice for r in replies if r.notice), None)
+    try:
+        await query.answer(notice)
+    except BadRequest:
+        pass  # a query older than Telegram keeps answerable: the reply below still goes out
+    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an error without message text or names, and apologise to the user when there is one."""
+    error = context.error
+    log.error("handler error", extra={"event": "error", "error": type(error).__name__ if error else None})
+    if isinstance(update, Update) and update.effective_chat is not None:
+        runtime = _runtime(context)
+        try:
+            await context.bot.send_message(update.effective_chat.id, runtime.assistant.texts.get("error"))
+        except TelegramError:
+            log.warning("could not send apology", extra={"event": "apology_failed"})
+
+
+def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Runtime) -> None:
+    extra: dict[str, Any] = {"event": event, "user": user_ref(incoming.user_id),
+                             "kind": replies[0].kind.value if replies else "ignored"}
+    if runtime.assistant.settings.debug_log_text:
+        extra["text"] = incoming.text
+    log.info("handled", extra=extra)
+
+
+class TelegramSender:
+    """The delivery loop's Sender for Telegram: maps PTB errors to the core's delivery exceptions."""
+
+    def __init__(self, bot: Any) -> None:
+        """Send through a PTB Bot."""
+        self.bot = bot
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Send one reminder notice; raise RetryLater, TransientSendError or RecipientBlocked."""
+        from bot.reminders.delivery import RecipientBlocked, RetryLater, TransientSendError
+
+        try:
+            await send_replies(self.bot, chat_id, [reply])
+        except RetryAfter as error:
+            retry = error.retry_after
+            raise RetryLater(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)) from None
+        except Forbidden:
+            raise RecipientBlocked() from None
+        except BadRequest as error:
+            if "chat not found" in str(error).lower():
+                raise RecipientBlocked() from None
+            raise TransientSendError(type(error).__name__) from None
+        except (TimedOut, NetworkError) as error:
+            raise TransientSendError(type(error).__name__) from None
+
+
+def build_application(settings: Settings, runtime: Runtime) -> Application:  # type: ignore[type-arg]
+    """Return the configured PTB Application (not started)."""
+    builder = ApplicationBuilder().token(settings.telegram_token or "")
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if settings.telegram_max_per_second > 0:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.telegram_max_per_second, max_retries=3)
+        )
+    stop = asyncio.Event()
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        texts = runtime.assistant.texts
+        commands = [BotCommand(c.name, c.description) for c in texts.commands if not c.admin]
+        await app.bot.set_my_commands(commands)
+        if runtime.reminders is not None:
+            from bot.reminders.wiring import start_delivery
+
+            app.bot_data["delivery"] = start_delivery(runtime, TelegramSender(app.bot), stop)
+        log.info("bot started", extra={"event": "started", "mode": "telegram"})
+
+    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        stop.set()
+        task = app.bot_data.get("delivery")
+        if task is not None:
+            await asyncio.wait([task], timeout=10)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        close = getattr(runtime.database, "close", None)
+        if callable(close):
+            close()
+
+    builder = builder.post_init(post_init).post_stop(post_stop).post_shutdown(post_shutdown)
+    app = builder.concurrent_updates(settings.telegram_concurrency).build()
+    app.bot_data[RUNTIME_KEY] = runtime
+    app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))
+    app.add_error_handler(on_error)
+    return app
+
+
+def run_telegram(settings: Settings, webhook: bool = False) -> int:
+    """Run the bot on Telegram until SIGINT/SIGTERM; return the exit code."""
+    configure_logging(settings.log_level, settings.telegram_token, settings.log_hash_key)
+    if settings.debug_log_text:
+        log.warning("debug_log_text is ON: message texts are written to the logs", extra={"event": "debug_text_on"})
+    runtime = build_runtime(settings)
+    app = build_application(settings, runtime)
+    allowed = ["message", "edited_message", "callback_query"]
+    if webhook:
+        from bot.channels.webhook import run_webhook
+
+        return run_webhook(app, settings, runtime, allowed)
+    app.run_polling(allowed_updates=allowed, drop_pending_updates=False)
+    return 0
