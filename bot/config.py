@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.errors import ConfigError
+from bot.yamlfile import load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -162,7 +163,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | 
     path = config_path or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
     if path is not None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {path}") from None
         except yaml.YAMLError as error:

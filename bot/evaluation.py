@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.assistant import Assistant
 from bot.glossary import Glossary
 from bot.models import Reply, ReplyKind
+from bot.yamlfile import load_yaml
 
 KINDS = ("answer", "no_match", "urgent", "medication")
 
@@ -50,7 +49,7 @@ class Report:
 
 def load_items(path: Path) -> list[dict[str, Any]]:
     """Return the items of an evaluation file (a YAML list of mappings)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
         raise ValueError(f"{path}: expected a YAML list of items")
     return [dict(item) for item in data]

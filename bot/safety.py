@@ -16,6 +16,7 @@ import yaml
 
 from bot.errors import KnowledgeError
 from bot.knowledge.analyzer import fold
+from bot.yamlfile import load_yaml
 
 MAX_CHECK_CHARS = 4_000  # a message is cut to this before matching (patterns stay linear-time on it)
 
@@ -92,7 +93,7 @@ class SafetyRules:
         """Load and validate safety.yaml; raise KnowledgeError naming the file and entry."""
         file = path.name
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise KnowledgeError(file, "-", f"cannot read: {error}") from None
         if not isinstance(data, Mapping):

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.yamlfile import load_yaml
 
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's rule for bot command names
 
@@ -55,7 +56,7 @@ class Texts:
         """Load and validate messages.yaml; raise KnowledgeError naming the file and entry."""
         file = path.name
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise KnowledgeError(file, "-", f"cannot read: {error}") from None
         if not isinstance(data, Mapping):

@@ -21,6 +21,7 @@ from bot.knowledge.ingest import ArticleSource, ingest
 from bot.knowledge.search import Searcher, SearchSettings
 from bot.models import Passage
 from bot.safety import SafetyRules
+from bot.yamlfile import load_yaml
 
 _ARTICLE_ID = re.compile(r"^\d{3}$")
 
@@ -38,7 +39,7 @@ class Article:
 def read_yaml(path: Path) -> Any:
     """Return the parsed YAML of a knowledge file, or raise KnowledgeError naming it."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KnowledgeError(path.name, "-", "file not found") from None
     except yaml.YAMLError as error:
