@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.assistant import Assistant, Services
 from bot.config import Settings
@@ -30,8 +31,12 @@ class Runtime:
     """Everything a channel needs: the assistant and, when stateful, the database and reminders."""
 
     assistant: Assistant
-    database: object | None = None
-    reminders: object | None = None
+    database: Any = None
+    reminders: Any = None
+
+    def database_ok(self) -> bool:
+        """Return True when the database answers a trivial query."""
+        return self.database is not None and bool(self.database.ping())
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -129,8 +129,10 @@ def _convert(key: str, value: Any) -> Any:
     if key == "debug_log_text":
         return _parse_bool(value, key)
     if key in {"max_active_reminders", "retention_days", "flood_max_messages", "flood_window_seconds",
-               "flood_mute_seconds", "max_message_chars", "webhook_port", "health_port"}:
+               "flood_mute_seconds", "max_message_chars", "webhook_port"}:
         return _parse_int(value, key, minimum=1)
+    if key == "health_port":
+        return _parse_int(value, key, minimum=0)
     if key == "reminder_time":
         return _parse_time(value, key)
     if key == "reminder_offsets_days":

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# PTB 22 warns (an error under our warnings-as-errors) when it builds RetryAfter unless told to use
+# timedelta for time periods; the bot handles both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import pytest
 

@@ -9,6 +9,7 @@ errors to the delivery loop's core exceptions. Handlers stay a few lines each; t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ from telegram.ext import (
 )
 
 from bot.app import Runtime, build_runtime
+from bot.channels.health import start_health_server
 from bot.channels.telegram_html import render_reply
 from bot.config import Settings
 from bot.logs import configure_logging, user_ref
@@ -141,10 +143,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     runtime = _runtime(context)
     replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", _now())
     notice = next((r.notice for r in replies if r.notice), None)
-    try:
+    with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
         await query.answer(notice)
-    except BadRequest:
-        pass  # a query older than Telegram keeps answerable: the reply below still goes out
     await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message)
 
 
@@ -214,10 +214,19 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
             from bot.reminders.wiring import start_delivery
 
             app.bot_data["delivery"] = start_delivery(runtime, TelegramSender(app.bot), stop)
+        if settings.health_port:
+            app.bot_data["health"] = await start_health_server(
+                settings.webhook_listen, settings.health_port,
+                lambda: bool(runtime.assistant.knowledge.passages), runtime.database_ok,
+            )
         log.info("bot started", extra={"event": "started", "mode": "telegram"})
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
         stop.set()
+        health = app.bot_data.get("health")
+        if health is not None:
+            health.close()
+            await health.wait_closed()
         task = app.bot_data.get("delivery")
         if task is not None:
             await asyncio.wait([task], timeout=10)

@@ -7,23 +7,37 @@ candidates using a true Damerau-Levenshtein distance (transpositions count as on
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Callable, Iterable
 
 
-def damerau_levenshtein(a: str, b: str) -> int:
-    """Return the optimal-string-alignment distance (insert, delete, substitute, swap neighbours)."""
+def damerau_levenshtein(a: str, b: str, limit: int | None = None) -> int:
+    """Return the optimal-string-alignment distance (insert, delete, substitute, swap neighbours).
+
+    With ``limit``, stop as soon as every alignment is already worse and return ``limit + 1``: most
+    candidates are far off, and this keeps correcting a word well under a millisecond.
+    """
     if a == b:
         return 0
-    rows = [list(range(len(b) + 1))]
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         row = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
             cost = 0 if ca == cb else 1
-            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], rows[-2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if limit is not None and min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+def _bigrams(word: str) -> frozenset[str]:
+    return frozenset(word[i : i + 2] for i in range(len(word) - 1))
 
 
 def max_distance(word: str) -> int:
@@ -52,11 +66,12 @@ class SpellingCorrector:
         self.known_forms = {normalise(word) for word in self.known if word.isalpha()}
         # Candidates bucketed by first letter: typos rarely change it ("dough" never becomes "cough"),
         # and a bucket is small enough to compare with directly (a few hundred words at most).
-        self._by_initial: dict[str, list[str]] = {}
+        self._by_initial: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for word in word_counts:
             if word.isalpha() and len(word) >= 4:
-                self._by_initial.setdefault(word[0], []).append(word)
+                self._by_initial.setdefault(word[0], []).append((word, _bigrams(word)))
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - one corrector per loaded knowledge, kept for the process
     def correct(self, word: str) -> str | None:
         """Return the correction of an unknown alphabetic word, or None when none is close enough."""
         if word in self.known or not word.isalpha() or self.normalise(word) in self.known_forms:
@@ -65,10 +80,15 @@ class SpellingCorrector:
         if limit == 0:
             return None
         best: tuple[int, int, str] | None = None
-        for candidate in self._by_initial.get(word[0], ()):
+        grams = _bigrams(word)
+        for candidate, candidate_grams in self._by_initial.get(word[0], ()):
             if abs(len(candidate) - len(word)) > limit:
                 continue
-            distance = damerau_levenshtein(word, candidate)
+            # One edit changes at most three letter pairs, so words sharing too few pairs are skipped
+            # without computing a distance (a C-speed set operation instead of a Python loop).
+            if len(grams & candidate_grams) < max(len(grams), len(candidate_grams)) - 3 * limit:
+                continue
+            distance = damerau_levenshtein(word, candidate, limit)
             if distance > limit:
                 continue
             key = (distance, -self.counts[candidate], candidate)
