@@ -164,6 +164,19 @@ class Database:
         with self._lock:
             self._conn.close()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ping(self) -> bool:
+        """Return True when the database answers a trivial query (for health checks)."""
+        try:
+            return self.query_one("SELECT 1") is not None
+        except sqlite3.Error:
+            return False
+
     @property
     def schema_version(self) -> int:
         """Return ``PRAGMA user_version``: how many migration steps have been applied."""
@@ -246,9 +259,7 @@ class Database:
     def _set(self, user_id: int, column: str, value: object, now: datetime | None) -> None:
         stamp = to_db_time(now or datetime.now(UTC))
         with self.transaction() as conn:
-            cur = conn.execute(
-                f"UPDATE users SET {column} = ?, updated_at = ? WHERE user_id = ?", (value, stamp, user_id)
-            )
+            cur = conn.execute(f"UPDATE users SET {column} = ?, updated_at = ? WHERE user_id = ?", (value, stamp, user_id))
             if cur.rowcount == 0:
                 raise KeyError(f"unknown user {user_id}: call upsert_user first")
 
@@ -328,9 +339,10 @@ class Database:
         result["no_match_rate"] = round(no_match / questions, 4) if questions else 0.0
         active = self.query_one("SELECT COUNT(*) FROM reminders WHERE status = 'active'")
         result["reminders_active"] = int(active[0]) if active else 0
-        counts = {row["status"]: int(row["n"]) for row in self.query(
-            "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status"
-        )}
+        counts = {
+            row["status"]: int(row["n"])
+            for row in self.query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+        }
         for status in ("pending", "sending", "sent", "failed", "missed", "cancelled"):
             result[f"reminders_{status}"] = counts.get(status, 0)
         return result
@@ -343,8 +355,7 @@ class Database:
         with self.transaction() as conn:
             # Deliveries first (explicitly, not only by cascade) so the count is exact.
             deleted += conn.execute(
-                "DELETE FROM deliveries WHERE user_id = ? "
-                "OR reminder_id IN (SELECT id FROM reminders WHERE user_id = ?)",
+                "DELETE FROM deliveries WHERE user_id = ? OR reminder_id IN (SELECT id FROM reminders WHERE user_id = ?)",
                 (user_id, user_id),
             ).rowcount
             for table in USER_TABLES[1:]:

@@ -255,7 +255,7 @@ def run_telegram(settings: Settings, webhook: bool = False) -> int:
     app = build_application(settings, runtime)
     allowed = ["message", "edited_message", "callback_query"]
     if webhook:
-        from bot.channels.webhook import run_webhook
+        from bot.channels.telegram_webhook import run_webhook
 
         return run_webhook(app, settings, runtime, allowed)
     app.run_polling(allowed_updates=allowed, drop_pending_updates=False)

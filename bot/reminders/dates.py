@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -30,9 +30,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ),
         start=1,
     )
@@ -56,12 +65,17 @@ _RELATIVE = re.compile(r"^\s*in\s+\d+\s+\w+|\b\d+\s+(?:days?|weeks?|months?|year
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
+# Aliases: inside the dataclasses below, the field names "date" and "time" shadow the types.
+_Date = date
+_Time = time
+
+
 @dataclass(frozen=True)
 class ParsedWhen:
     """A date the user gave, in their timezone; ``time`` is None for an all-day event."""
 
-    date: date
-    time: time | None
+    date: _Date
+    time: _Time | None
     text: str  # the words that were read as the date
     date_order: str | None = None  # the order used for a numeric day/month, when that mattered
 
@@ -72,10 +86,10 @@ class DateProblem:
 
     kind: ProblemKind
     text: str
-    date: date | None = None  # the date read, for past / too_far / too_old
-    candidates: tuple[date, ...] = ()  # for ambiguous: the readings to offer, DMY first
+    date: _Date | None = None  # the date read, for past / too_far / too_old
+    candidates: tuple[_Date, ...] = ()  # for ambiguous: the readings to offer, DMY first
     orders: tuple[str, ...] = ()  # for ambiguous: "DMY" / "MDY", aligned with candidates
-    time: time | None = None  # for ambiguous: the time of day, if one was given
+    time: _Time | None = None  # for ambiguous: the time of day, if one was given
 
 
 def clean_text(text: str) -> str:
@@ -133,7 +147,7 @@ def _normalise(text: str) -> str:
     return _DOT_TIME.sub(lambda m: f"{m[1]}:{m[2]}", text)  # "9.30" -> "9:30"
 
 
-def _dateparse(text: str, *, now: datetime, tz: ZoneInfo, order: str, prefer: Prefer) -> datetime | None:
+def _dateparse(text: str, *, now: datetime, tz: ZoneInfo, order: str, prefer: Prefer) -> datetime | Literal["vague"] | None:
     settings = {
         "PREFER_DATES_FROM": prefer,
         "RELATIVE_BASE": now.astimezone(tz).replace(tzinfo=None),
@@ -141,14 +155,13 @@ def _dateparse(text: str, *, now: datetime, tz: ZoneInfo, order: str, prefer: Pr
         "TIMEZONE": tz.key,
         "TO_TIMEZONE": tz.key,
         "RETURN_AS_TIMEZONE_AWARE": True,
-        "PREFER_DAY_OF_MONTH": "first",
     }
     data = DateDataParser(languages=["en"], settings=settings).get_date_data(_normalise(text))
     if data.date_obj is None:
         return None
     # A month or year alone ("March", "next year") is not a day to be reminded on.
     if data.period not in {"day", "time"} and not _RELATIVE.search(text):
-        return None
+        return "vague"
     result: datetime = data.date_obj
     return result
 
@@ -195,34 +208,42 @@ def parse_when(
     orders = _numeric_orders(text)
     if orders == ():
         return DateProblem("impossible", text)  # detected here: dateparser would move or drop it
+    tries: tuple[str, ...]
     if orders in (None, ("YMD",)):
         tries = (date_order or "DMY",)
     elif date_order in orders:
-        tries = (date_order,)  # type: ignore[assignment]
+        tries = (date_order,)
     else:
         tries = orders  # ("DMY", "MDY") is ambiguous; a single order means only one reading is real
-    has_time = bool(_HAS_TIME.search(text))
+    has_time = bool(_HAS_TIME.search(_normalise(text)))
     readings: list[tuple[ParsedWhen, DateProblem | None]] = []
+    vague = False
     for order in tries:
         parsed = _dateparse(text, now=now, tz=tz, order=order, prefer=prefer)
-        if parsed is None:
+        if parsed == "vague":
+            vague = True
+            continue
+        if not isinstance(parsed, datetime):
             continue
         local = parsed.astimezone(tz)
         order_used = order if orders not in (None, ("YMD",)) else None
-        when = ParsedWhen(local.date(), local.time().replace(second=0, microsecond=0) if has_time else None,
-                          text, order_used)
+        when = ParsedWhen(
+            local.date(), local.time().replace(second=0, microsecond=0) if has_time else None, text, order_used
+        )
         if all(when.date != seen.date for seen, _ in readings):
-            readings.append((when, _check_range(when, now=now, tz=tz, prefer=prefer,
-                                                max_years_ahead=max_years_ahead)))
+            readings.append((when, _check_range(when, now=now, tz=tz, prefer=prefer, max_years_ahead=max_years_ahead)))
     if not readings:
-        return DateProblem("unparseable", text)
+        return DateProblem("no_day" if vague else "unparseable", text)
     usable = [when for when, problem in readings if problem is None]
     if len(usable) == 1:
         return usable[0]
     if len(usable) > 1:
         return DateProblem(
-            "ambiguous", text, candidates=tuple(w.date for w in usable),
-            orders=tuple(w.date_order or "" for w in usable), time=usable[0].time,
+            "ambiguous",
+            text,
+            candidates=tuple(w.date for w in usable),
+            orders=tuple(w.date_order or "" for w in usable),
+            time=usable[0].time,
         )
     problem = readings[0][1]
     assert problem is not None
@@ -252,8 +273,9 @@ def split_date_label(
         *((words[:n], words[n:]) for n in range(limit, 0, -1)),
         *((words[-n:], words[:-n]) for n in range(limit - 1, 0, -1)),
     ):
-        result = parse_when(" ".join(date_words), now=now, tz=tz, date_order=date_order,
-                            max_years_ahead=max_years_ahead, prefer=prefer)
+        result = parse_when(
+            " ".join(date_words), now=now, tz=tz, date_order=date_order, max_years_ahead=max_years_ahead, prefer=prefer
+        )
         if isinstance(result, ParsedWhen) or result.kind not in {"unparseable", "empty"}:
             return result, " ".join(label_words)
     return DateProblem("unparseable", " ".join(words)), ""
@@ -273,23 +295,3 @@ def infer_kind(label: str, keywords: dict[str, tuple[str, ...]]) -> str:
             if re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", lowered):
                 return kind
     return "other"
-
-
-def within_days(day: date, today: date) -> int:
-    """Return how many days ahead ``day`` is (negative if past)."""
-    return (day - today).days
-
-
-__all__ = [
-    "MAX_LABEL",
-    "DateProblem",
-    "ParsedWhen",
-    "ProblemKind",
-    "clean_label",
-    "clean_text",
-    "infer_kind",
-    "parse_when",
-    "split_date_label",
-    "timedelta",
-    "within_days",
-]

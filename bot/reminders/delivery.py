@@ -1,0 +1,263 @@
+"""The delivery loop: reads due reminders from the database and sends them, exactly when it can.
+
+The database is the single source of truth (python-telegram-bot's JobQueue is memory-only), so this
+loop survives restarts and can run in any process.  This module owns the send protocol, the error
+policy, pacing, and the core exceptions a channel adapter raises (:class:`RetryLater`,
+:class:`TransientSendError`, :class:`RecipientBlocked`).
+
+Protocol for each due row: **claim, send, mark**.
+
+1. *Claim*: one UPDATE moves a small batch from 'pending' to 'sending' (atomic, so two processes never
+   claim the same row).
+2. *Send* one row through the :class:`Sender`.
+3. *Mark* that row 'sent' immediately, before sending the next.
+
+Duplicate window (the documented trade-off): if the process dies between 2 and 3, the row stays
+'sending' and :meth:`DeliveryLoop.recover` re-queues it at start-up, so it is sent again.  We prefer a
+rare duplicate to a lost reminder.  The window is at most ONE message per crashed process (rows are
+sent one at a time and marked at once; the rest of a claimed batch was never sent, so re-queuing it
+duplicates nothing).  ``recover`` re-queues every 'sending' row, so call it (``run_forever`` does)
+only when no other delivery loop is running on the same file; each cycle also re-queues rows stuck in
+'sending' longer than ``lease`` (a loop that died while another keeps running).
+
+Error policy (never stops the loop, never affects other users):
+
+* :class:`RetryLater` (Telegram 429): wait ``seconds`` through the injected ``sleep`` (the limit is
+  bot-wide, so pausing everything is right) and retry the row, up to ``max_retry_later`` times.
+* :class:`TransientSendError` (network, timeouts, 5xx) and unexpected exceptions: the row goes back to
+  'pending' with ``next_attempt_at`` = now + exponential backoff (capped); after ``max_attempts`` it is
+  'failed'.  Other rows keep flowing meanwhile.
+* :class:`RecipientBlocked` (403): the user's reminders are cancelled and their deliveries too.
+
+Lateness: a row whose ``fire_at`` is more than ``grace`` ago is still sent, with a "sorry, this is
+late" line, if its event is still ahead; if the event has passed it is marked 'missed'; if a later
+reminder of the same occurrence is also due, only that later one is sent.  When the last delivery of
+a recurring reminder's occurrence ends (sent or missed), the next occurrence is scheduled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.models import Reply
+from bot.reminders import views
+from bot.reminders.queue import DeliveryQueue
+from bot.reminders.store import Delivery
+from bot.reminders.texts import ReminderTexts
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """The channel is rate-limited: try again after ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = float(seconds)
+
+
+class TransientSendError(Exception):
+    """A temporary failure (network, timeout, server error): try again later."""
+
+
+class RecipientBlocked(Exception):
+    """The user blocked the bot or the chat is gone: stop sending to them."""
+
+
+class Sender(Protocol):
+    """What the loop needs from a channel: send one reply to a chat, raising the exceptions above."""
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Send ``reply``; raise RetryLater / TransientSendError / RecipientBlocked on failure."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one :meth:`DeliveryLoop.run_once` did."""
+
+    sent: int = 0
+    failed: int = 0
+    missed: int = 0
+    retried: int = 0
+    blocked: int = 0
+    late: int = 0
+    recovered: int = 0
+
+
+class DeliveryLoop:
+    """Send due deliveries from the database; see the module docstring for guarantees."""
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        texts: ReminderTexts,
+        *,
+        clock: Clock,
+        max_per_second: float = 25.0,
+        batch_size: int = 20,
+        sleep: Sleep = asyncio.sleep,
+        grace: timedelta = timedelta(hours=1),
+        lease: timedelta = timedelta(minutes=10),
+        max_attempts: int = 10,
+        backoff_base: float = 30.0,
+        backoff_cap: float = 1800.0,
+        max_retry_later: int = 5,
+    ) -> None:
+        if max_per_second <= 0 or batch_size <= 0 or max_attempts <= 0:
+            raise ValueError("max_per_second, batch_size and max_attempts must be positive")
+        self.store = DeliveryQueue(db)
+        self.sender = sender
+        self.texts = texts
+        self.clock = clock
+        self.interval = 1.0 / max_per_second
+        self.batch_size = batch_size
+        self.sleep = sleep
+        self.grace = grace
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_later = max_retry_later
+        self._next_slot: datetime | None = None
+        self._stopping = False
+
+    def recover(self, now: datetime) -> int:
+        """At start-up: re-queue rows a crashed run left 'sending' (they will be sent again)."""
+        count = self.store.recover(now)
+        if count:
+            log.warning("re-queued %d deliveries left in flight by a previous run", count)
+        return count
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th transient failure (exponential, capped)."""
+        return float(min(self.backoff_cap, self.backoff_base * 2 ** max(0, attempts - 1)))
+
+    async def _pace(self) -> None:
+        """Keep the bot-wide rate under ``max_per_second`` (pacing on the injected clock and sleep)."""
+        now = self.clock()
+        if self._next_slot is not None and now < self._next_slot:
+            # Capped at one interval so a wall clock stepped backwards can never stall the loop.
+            await self.sleep(min((self._next_slot - now).total_seconds(), self.interval))
+            self._next_slot += timedelta(seconds=self.interval)
+        else:
+            self._next_slot = now + timedelta(seconds=self.interval)
+
+    async def run_once(self, now: datetime | None = None) -> DeliveryReport:
+        """Send everything due at ``now`` (default: the clock) and return what happened."""
+        now = now or self.clock()
+        report = DeliveryReport()
+        report.recovered = self.store.recover(now, older_than=self.lease)
+        report.missed += self.store.sweep(now, self.grace)
+        blocked: set[int] = set()
+        while not self._stopping:
+            batch = self.store.claim(now, self.batch_size)
+            if not batch:
+                break
+            for index, delivery in enumerate(batch):
+                if self._stopping:  # shutting down: hand the unsent rest of the batch back
+                    for rest in batch[index:]:
+                        self.store.release(rest.id, self.clock(), retry_at=now)
+                    break
+                if delivery.user_id in blocked:
+                    continue  # already cancelled by block_user
+                await self._deliver(delivery, now, report, blocked)
+        return report
+
+    async def _deliver(self, delivery: Delivery, now: datetime, report: DeliveryReport, blocked: set[int]) -> None:
+        if delivery.event_at <= now:
+            self.store.mark_missed(delivery.id, now)  # became pointless while waiting in a retry
+            report.missed += 1
+            return
+        late = now - delivery.fire_at > self.grace
+        reply: Reply = views.notice(self.texts, delivery, now, late=late)
+        waits = 0
+        while True:
+            await self._pace()
+            try:
+                await self.sender.send(delivery.chat_id, reply)
+            except RetryLater as exc:
+                report.retried += 1
+                waits += 1
+                if waits > self.max_retry_later:
+                    retry_at = self.clock() + timedelta(seconds=max(exc.seconds, 0.0))
+                    self.store.release(delivery.id, self.clock(), retry_at=self._after(now, retry_at))
+                    return
+                await self.sleep(max(exc.seconds, 0.0))
+                self._next_slot = None  # the pause reset the pacing window
+                continue
+            except RecipientBlocked:
+                cancelled = self.store.block_user(delivery.user_id, self.clock())
+                blocked.add(delivery.user_id)
+                report.blocked += 1
+                log.info("recipient blocked the bot; cancelled %d deliveries", cancelled)
+                return
+            except asyncio.CancelledError:
+                raise  # the row stays 'sending' and is re-queued by recover(): at-least-once
+            except Exception as exc:
+                if not isinstance(exc, TransientSendError):
+                    log.exception("unexpected error sending delivery %d; treating it as transient", delivery.id)
+                self._transient(delivery, now, report)
+                return
+            self.store.mark_sent(delivery.id, self.clock())
+            report.sent += 1
+            report.late += int(late)
+            return
+
+    @staticmethod
+    def _after(now: datetime, retry_at: datetime) -> datetime:
+        # Strictly after this cycle's "now", so the same cycle can never claim the row again.
+        return max(retry_at, now + timedelta(seconds=1))
+
+    def _transient(self, delivery: Delivery, now: datetime, report: DeliveryReport) -> None:
+        attempts = delivery.attempts + 1
+        if attempts >= self.max_attempts:
+            self.store.mark_failed(delivery.id, attempts, self.clock())
+            report.failed += 1
+            return
+        retry_at = self.clock() + timedelta(seconds=self.backoff(attempts))
+        self.store.release(delivery.id, self.clock(), retry_at=self._after(now, retry_at), attempts=attempts)
+        report.retried += 1
+
+    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 15.0, *, recover: bool = True) -> None:
+        """Recover, then run a cycle every ``poll_seconds`` until ``stop`` is set (errors are logged)."""
+        if recover:
+            self.recover(self.clock())
+        self._stopping = False
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                try:
+                    await self._run_until(stop)
+                except Exception:  # a bad cycle (e.g. database locked too long) must not end the loop
+                    log.exception("delivery cycle failed")
+                if stop.is_set():
+                    break
+                napper = asyncio.ensure_future(self.sleep(poll_seconds))
+                await asyncio.wait({napper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if not napper.done():
+                    napper.cancel()
+        finally:
+            if not stopper.done():
+                stopper.cancel()
+
+    async def _run_until(self, stop: asyncio.Event) -> DeliveryReport:
+        # A watcher flips _stopping so a long cycle (thousands due) ends after the current message.
+        async def watch() -> None:
+            await stop.wait()
+            self._stopping = True
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            return await self.run_once(self.clock())
+        finally:
+            watcher.cancel()

@@ -1,0 +1,82 @@
+"""RFC 5545 calendar files for reminders, built with ``icalendar``.
+
+This module owns the .ics shape: one VEVENT per reminder (all-day ``DTSTART;VALUE=DATE`` or a timed
+start with TZID plus its VTIMEZONE), an RRULE for recurring series, and one VALARM per reminder offset
+whose TRIGGER, relative to the start, lands on the same local time as the bot's own message.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+
+from bot.reminders.schedule import SAME_DAY_LEAD
+from bot.reminders.store import Reminder
+from bot.reminders.texts import ReminderTexts
+
+PRODID = "-//patient-bot//reminders//EN"
+UID_DOMAIN = "patient-bot.invalid"
+
+
+def _trigger(reminder: Reminder, offset: int) -> timedelta:
+    """Offset from the event start to the bot's firing time for ``offset`` days before (local wall time)."""
+    start = datetime.combine(reminder.event_date, reminder.event_time or datetime.min.time())
+    if offset == 0 and reminder.event_time is not None and reminder.event_time <= reminder.remind_time:
+        return -SAME_DAY_LEAD  # same rule as schedule.firing_times
+    fire = datetime.combine(reminder.event_date - timedelta(days=offset), reminder.remind_time)
+    return fire - start
+
+
+def _when(texts: ReminderTexts, offset: int, trigger: timedelta) -> str:
+    if offset == 0:
+        if trigger == -SAME_DAY_LEAD:
+            return texts.t("when_hours_before", hours=int(SAME_DAY_LEAD.total_seconds() // 3600))
+        return texts.t("when_on_day")
+    if offset == 1:
+        return texts.t("when_day_before")
+    return texts.t("when_days_before", days=offset)
+
+
+def _rrule(reminder: Reminder) -> dict[str, object]:
+    months = reminder.recurrence_months
+    rule: dict[str, object] = {"freq": "monthly", "interval": months}
+    anchor_day = reminder.anchor_date.day
+    if anchor_day > 28:
+        # RFC 5545 skips months without that day; the bot clamps to the month's end instead
+        # (31 Jan -> 28 Feb).  "the last existing of days 28..N" expresses the same clamping.
+        rule["bymonthday"] = list(range(28, anchor_day + 1))
+        rule["bysetpos"] = -1
+    return rule
+
+
+def calendar_file(reminder: Reminder, texts: ReminderTexts, now: datetime) -> bytes:
+    """Return the .ics bytes for one reminder."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"reminder-{reminder.id}-{reminder.anchor_date:%Y%m%d}@{UID_DOMAIN}")
+    event.add("dtstamp", now)
+    event.add("summary", reminder.label)
+    if reminder.event_time is None:
+        event.add("dtstart", reminder.event_date)
+        event.add("dtend", reminder.event_date + timedelta(days=1))
+    else:
+        event.add("dtstart", datetime.combine(reminder.event_date, reminder.event_time, tzinfo=reminder.tz))
+    if reminder.recurrence_months:
+        event.add("rrule", _rrule(reminder))
+    for offset in sorted(set(reminder.offsets), reverse=True):
+        trigger = _trigger(reminder, offset)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", texts.t("ics_alarm", label=reminder.label, when=_when(texts, offset, trigger)))
+        alarm.add("trigger", trigger)
+        event.add_component(alarm)
+    cal.add_component(event)
+    if reminder.event_time is not None:
+        # Timed starts carry a TZID; RFC 5545 wants the matching VTIMEZONE in the file.
+        cal.add_missing_timezones(
+            first_date=date(reminder.event_date.year - 1, 1, 1), last_date=date(reminder.event_date.year + 11, 1, 1)
+        )
+    return bytes(cal.to_ical())

@@ -1,0 +1,128 @@
+"""The delivery loop's side of the ``deliveries`` table: recover, sweep, claim, mark, retry, block.
+
+This module owns the delivery state machine's SQL
+(``pending -> sending -> sent | pending (retry) | failed``; ``pending -> missed | cancelled``).
+Each method is one transaction; finishing the last delivery of an occurrence rolls a recurring
+reminder on, in the same transaction (see ``ReminderStore._finish_occurrence``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.reminders.store import DELIVERY_SELECT, Delivery, ReminderStore, delivery_from_row, placeholders
+from bot.storage import to_db_time
+
+
+class DeliveryQueue(ReminderStore):
+    """Queue operations used by :class:`bot.reminders.delivery.DeliveryLoop`."""
+
+    def recover(self, now: datetime, older_than: timedelta = timedelta(0)) -> int:
+        """Re-queue deliveries left 'sending' (claimed at least ``older_than`` ago); return how many."""
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "UPDATE deliveries SET status = 'pending', claimed_at = NULL, updated_at = ? "
+                "WHERE status = 'sending' AND claimed_at <= ?",
+                (to_db_time(now), to_db_time(now - older_than)),
+            ).rowcount
+
+    def sweep(self, now: datetime, grace: timedelta) -> int:
+        """Mark pending deliveries 'missed' when pointless; return how many.
+
+        Pointless means the event itself has passed, or (after downtime) a later reminder for the same
+        occurrence is also due, so only the most recent one is sent instead of a burst of stale ones.
+        """
+        at, late = to_db_time(now), to_db_time(now - grace)
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT d.id, d.reminder_id, d.event_date FROM deliveries d "
+                "WHERE d.status = 'pending' AND d.fire_at <= ? AND (d.event_at <= ? OR (d.fire_at <= ? AND EXISTS ("
+                "  SELECT 1 FROM deliveries n WHERE n.reminder_id = d.reminder_id AND n.event_date = d.event_date "
+                "  AND n.status = 'pending' AND n.fire_at > d.fire_at AND n.fire_at <= ?)))",
+                (at, at, late, at),
+            ).fetchall()
+            if not rows:
+                return 0
+            ids = [row[0] for row in rows]
+            for start in range(0, len(ids), 500):  # stay far below SQLite's bound-parameter limit
+                chunk = ids[start : start + 500]
+                conn.execute(
+                    f"UPDATE deliveries SET status = 'missed', updated_at = ? WHERE id IN ({placeholders(chunk)})",
+                    (at, *chunk),
+                )
+            for reminder_id, occurrence in {(row[1], row[2]) for row in rows}:
+                self._finish_occurrence(conn, reminder_id, date.fromisoformat(occurrence), now)
+        return len(ids)
+
+    def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        """Atomically move up to ``limit`` due deliveries to 'sending' and return them, earliest first.
+
+        The re-check of ``status = 'pending'`` in the outer UPDATE makes this safe under concurrency in
+        PostgreSQL (READ COMMITTED) as well; in SQLite the write lock of BEGIN IMMEDIATE serialises it.
+        """
+        at = to_db_time(now)
+        with self.db.transaction() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "UPDATE deliveries SET status = 'sending', claimed_at = ?, updated_at = ? "
+                    "WHERE status = 'pending' AND id IN (SELECT id FROM deliveries WHERE status = 'pending' "
+                    "AND fire_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+                    "ORDER BY fire_at, id LIMIT ?) RETURNING id",
+                    (at, at, at, at, limit),
+                ).fetchall()
+            ]
+            if not ids:
+                return []
+            query = DELIVERY_SELECT + f"WHERE d.id IN ({placeholders(ids)}) ORDER BY d.fire_at, d.id"
+            rows = conn.execute(query, ids).fetchall()
+        return [delivery_from_row(row) for row in rows]
+
+    def _finish(
+        self, delivery_id: int, status: str, now: datetime, *, attempts: int | None = None, sent: bool = False
+    ) -> None:
+        stamp = to_db_time(now)
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "UPDATE deliveries SET status = ?, updated_at = ?, sent_at = CASE WHEN ? THEN ? ELSE sent_at END, "
+                "attempts = COALESCE(?, attempts) WHERE id = ? AND status = 'sending' "
+                "RETURNING reminder_id, event_date",
+                (status, stamp, sent, stamp, attempts, delivery_id),
+            ).fetchone()
+            if row is not None:
+                self._finish_occurrence(conn, row[0], date.fromisoformat(row[1]), now)
+
+    def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        """Record a delivery as sent (and roll a recurring series on if it was the last one)."""
+        self._finish(delivery_id, "sent", now, sent=True)
+
+    def mark_failed(self, delivery_id: int, attempts: int, now: datetime) -> None:
+        """Give up on a delivery after ``attempts`` failed tries."""
+        self._finish(delivery_id, "failed", now, attempts=attempts)
+
+    def mark_missed(self, delivery_id: int, now: datetime) -> None:
+        """Record a claimed delivery as missed (its event passed before it could be sent)."""
+        self._finish(delivery_id, "missed", now)
+
+    def release(self, delivery_id: int, now: datetime, *, retry_at: datetime, attempts: int | None = None) -> None:
+        """Put a claimed delivery back to 'pending', not to be claimed before ``retry_at``."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, "
+                "attempts = COALESCE(?, attempts), updated_at = ? WHERE id = ? AND status = 'sending'",
+                (to_db_time(retry_at), attempts, to_db_time(now), delivery_id),
+            )
+
+    def block_user(self, user_id: int, now: datetime) -> int:
+        """The user blocked the bot: cancel their reminders and open deliveries; return deliveries cancelled."""
+        stamp = to_db_time(now)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE reminders SET status = 'cancelled', updated_at = ? WHERE user_id = ? AND status = 'active'",
+                (stamp, user_id),
+            )
+            return conn.execute(
+                "UPDATE deliveries SET status = 'cancelled', updated_at = ? "
+                "WHERE user_id = ? AND status IN ('pending', 'sending')",
+                (stamp, user_id),
+            ).rowcount

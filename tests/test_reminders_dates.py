@@ -1,0 +1,207 @@
+"""Reading typed dates: every accepted form, ambiguity, impossible/past/too-far dates, label splitting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.reminders.dates import (
+    DateProblem,
+    ParsedWhen,
+    clean_label,
+    infer_kind,
+    parse_when,
+    split_date_label,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # a Sunday
+KEYWORDS = {
+    "dexa": ("dexa", "dxa", "bone density", "scan"),
+    "blood": ("blood", "vitamin d", "calcium", "estradiol", "testosterone", "lab"),
+}
+
+
+def parse(text: str, order: str | None = None, now: datetime = NOW, **kw: object) -> ParsedWhen | DateProblem:
+    return parse_when(text, now=now, tz=LONDON, date_order=order, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected", "at"),
+    [
+        ("2027-03-14", None, date(2027, 3, 14), None),
+        ("14 March", None, date(2027, 3, 14), None),
+        ("March 14 2027", None, date(2027, 3, 14), None),
+        ("14/03/2027", None, date(2027, 3, 14), None),  # only day/month is a real date
+        ("03/14/2027", None, date(2027, 3, 14), None),  # only month/day is a real date
+        ("14/03/2027", "MDY", date(2027, 3, 14), None),  # a preference never beats the only real reading
+        ("14.03.2027", None, date(2027, 3, 14), None),
+        ("next Friday", None, date(2027, 1, 15), None),
+        ("in 3 weeks", None, date(2027, 1, 31), None),
+        ("in 2 months", None, date(2027, 3, 10), None),
+        ("tomorrow 9am", None, date(2027, 1, 11), time(9, 0)),
+        ("tomorrow at 9", None, date(2027, 1, 11), time(9, 0)),
+        ("14 March at 8:30", None, date(2027, 3, 14), time(8, 30)),
+        ("14 Mar 8:30pm", None, date(2027, 3, 14), time(20, 30)),
+        ("1 Jan", None, date(2028, 1, 1), None),  # year-less dates are the next one ahead
+        ("04/05/2027", "DMY", date(2027, 5, 4), None),
+        ("04/05/2027", "MDY", date(2027, 4, 5), None),
+        ("04/04/2027", None, date(2027, 4, 4), None),  # both orders agree: not ambiguous
+        ("today", None, date(2027, 1, 10), None),
+        ("2032-01-10", None, date(2032, 1, 10), None),  # exactly five years ahead is allowed
+        ("  2027-03-14\u200b ", None, date(2027, 3, 14), None),  # stray invisible characters
+    ],
+)
+def test_accepted_forms(text: str, order: str | None, expected: date, at: time | None) -> None:
+    result = parse(text, order)
+    assert isinstance(result, ParsedWhen), result
+    assert (result.date, result.time) == (expected, at)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("banana", "unparseable"),
+        ("31 February 2027", "impossible"),
+        ("2027-02-31", "impossible"),
+        ("31/02/2027", "impossible"),
+        ("April 31", "impossible"),
+        ("13/13/2027", "impossible"),
+        ("2026-12-25", "past"),
+        ("today 8am", "past"),  # NOW is 12:00
+        ("2033-01-01", "too_far"),
+        ("2032-01-11", "too_far"),
+        ("March", "no_day"),
+        ("next month", "no_day"),
+    ],
+)
+def test_problems(text: str, kind: str) -> None:
+    result = parse(text)
+    assert isinstance(result, DateProblem), result
+    assert result.kind == kind
+
+
+def test_impossible_is_not_silently_moved() -> None:
+    for text in ("31 February 2027", "2027-02-31", "February 30"):
+        result = parse(text)
+        assert isinstance(result, DateProblem) and result.kind == "impossible"
+
+
+def test_past_and_too_far_carry_the_date() -> None:
+    past = parse("2026-12-25")
+    far = parse("2040-01-01")
+    assert isinstance(past, DateProblem) and past.date == date(2026, 12, 25)
+    assert isinstance(far, DateProblem) and far.date == date(2040, 1, 1)
+
+
+def test_ambiguous_without_date_order_offers_both() -> None:
+    result = parse("04/05/2027")
+    assert isinstance(result, DateProblem)
+    assert result.kind == "ambiguous"
+    assert result.candidates == (date(2027, 5, 4), date(2027, 4, 5))
+    assert result.orders == ("DMY", "MDY")
+
+
+def test_ambiguous_keeps_the_time() -> None:
+    result = parse("04/05/2027 10:15")
+    assert isinstance(result, DateProblem) and result.kind == "ambiguous"
+    assert result.time == time(10, 15)
+
+
+def test_ambiguous_with_only_one_future_reading_resolves() -> None:
+    later = datetime(2027, 6, 10, 12, tzinfo=UTC)
+    result = parse("04/07/2027", now=later)  # 7 April has passed; 4 July is ahead
+    assert isinstance(result, ParsedWhen)
+    assert result.date == date(2027, 7, 4)
+
+
+def test_timezone_decides_today() -> None:
+    # 23:30 UTC on 10 Jan is already 11 Jan in Tokyo: "today" differs by timezone.
+    late = datetime(2027, 1, 10, 23, 30, tzinfo=UTC)
+    tokyo = parse_when("today", now=late, tz=ZoneInfo("Asia/Tokyo"), date_order=None)
+    london = parse_when("today", now=late, tz=LONDON, date_order=None)
+    assert isinstance(tokyo, ParsedWhen) and tokyo.date == date(2027, 1, 11)
+    assert isinstance(london, ParsedWhen) and london.date == date(2027, 1, 10)
+
+
+def test_prefer_past_for_reference_dates() -> None:
+    result = parse("14 March", prefer="past")
+    assert isinstance(result, ParsedWhen) and result.date == date(2026, 3, 14)
+    old = parse("2015-01-01", prefer="past")
+    assert isinstance(old, DateProblem) and old.kind == "too_old"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "at", "label"),
+    [
+        ("2027-03-14 DEXA scan", date(2027, 3, 14), None, "DEXA scan"),
+        ("tomorrow 9am blood test", date(2027, 1, 11), time(9, 0), "blood test"),
+        ("14 March at 8:30 Eye clinic", date(2027, 3, 14), time(8, 30), "Eye clinic"),
+        ("next Friday", date(2027, 1, 15), None, ""),
+        ("DEXA scan 14 March", date(2027, 3, 14), None, "DEXA scan"),
+        ("14/03/2027 vitamin D", date(2027, 3, 14), None, "vitamin D"),
+    ],
+)
+def test_split_date_and_label(text: str, expected: date, at: time | None, label: str) -> None:
+    result, rest = split_date_label(text, now=NOW, tz=LONDON, date_order=None)
+    assert isinstance(result, ParsedWhen), result
+    assert (result.date, result.time, rest) == (expected, at, label)
+
+
+def test_split_reports_problem_of_the_date_part() -> None:
+    result, _ = split_date_label("31 February 2027 scan", now=NOW, tz=LONDON, date_order=None)
+    assert isinstance(result, DateProblem) and result.kind == "impossible"
+    result, _ = split_date_label("hello there", now=NOW, tz=LONDON, date_order=None)
+    assert isinstance(result, DateProblem) and result.kind == "unparseable"
+    result, label = split_date_label("04/05/2027 lab", now=NOW, tz=LONDON, date_order=None)
+    assert isinstance(result, DateProblem) and result.kind == "ambiguous" and label == "lab"
+
+
+def test_labels() -> None:
+    assert clean_label("  Eye\x00 clinic\n ") == "Eye clinic"
+    assert clean_label("a" * 80) == "a" * 80
+    assert clean_label("a" * 81) is None
+    assert clean_label("\x07") == ""
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("DEXA scan", "dexa"),
+        ("bone density check", "dexa"),
+        ("DXA", "dexa"),
+        ("Vitamin D test", "blood"),
+        ("Estradiol", "blood"),
+        ("lab visit", "blood"),
+        ("Eye clinic", "other"),
+        ("label printer", "other"),  # whole words only
+        ("scanner", "other"),
+    ],
+)
+def test_infer_kind(label: str, kind: str) -> None:
+    assert infer_kind(label, KEYWORDS) == kind
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=1, max_value=5 * 365 - 2))
+def test_iso_dates_round_trip(days_ahead: int) -> None:
+    day = NOW.date() + timedelta(days=days_ahead)
+    result = parse(day.isoformat())
+    assert isinstance(result, ParsedWhen) and result.date == day
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=12))
+def test_small_day_and_month_are_ambiguous_unless_equal(first: int, second: int) -> None:
+    result = parse(f"{first:02d}/{second:02d}/2028")
+    if first == second:
+        assert isinstance(result, ParsedWhen) and result.date == date(2028, first, first)
+    else:
+        assert isinstance(result, DateProblem) and result.kind == "ambiguous"
+        assert set(result.candidates) == {date(2028, second, first), date(2028, first, second)}
