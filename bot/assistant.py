@@ -299,7 +299,7 @@ class Assistant:
         if not rest:
             return self.compose.glossary_index()
         letter, _, page = rest.partition(":")
-        if len(letter) != 1 or not page.isdigit():
+        if len(letter) != 1 or not (page.isascii() and page.isdigit()) or len(page) > 4:
             return self.compose.expired()
         return self.compose.glossary_page(letter, int(page))
 

@@ -64,7 +64,11 @@ class ReplyComposer:
     def passage_blocks(self, hit: Hit, query_terms: Sequence[str]) -> list[Block]:
         """Return a quoted passage and its source."""
         emphasis = self.key_sentence(hit.passage, query_terms)
-        return [Block(hit.passage.text, Style.QUOTE, emphasis), self.source_block(hit.passage)]
+        blocks = [Block(hit.passage.text, Style.QUOTE, emphasis), self.source_block(hit.passage)]
+        if hit.passage.kind == "table_row" and hit.passage.context:
+            # A flattened table row reads better with its table's caption and header above it.
+            blocks.insert(0, Block(self.texts.get("table_context", context=hit.passage.context), Style.SOURCE))
+        return blocks
 
     def answer(self, result: SearchResult, kind: ReplyKind = ReplyKind.ANSWER) -> Reply:
         """Return the reply for an answered search: the best passage, More, and definition buttons."""

@@ -83,7 +83,7 @@ class ConsoleSession:
     def feed(self, line: str, now: datetime) -> None:
         """Handle one typed line: a button number or a message."""
         text = line.strip()
-        if text.isdigit() and self.buttons and 1 <= int(text) <= len(self.buttons):
+        if text.isascii() and text.isdigit() and len(text) <= 4 and self.buttons and 1 <= int(text) <= len(self.buttons):
             data = self.buttons[int(text) - 1].data
             self.show(self.assistant.handle_button(self.user_id, self.user_id, data, now))
             return

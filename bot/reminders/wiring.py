@@ -54,7 +54,7 @@ class ReminderCommands:
         self, message: Incoming, args: str, now: datetime, command: str, action: Callable[[int, int, datetime], list[Reply]]
     ) -> list[Reply]:
         token = args.strip().lstrip("#")
-        if not token.isdigit() or len(token) > 12:
+        if not (token.isascii() and token.isdigit()) or len(token) > 12:
             usage = self.service.texts.t("cmd_id_usage", command=command)
             listing = self.service.list_reminders(message.user_id, now)
             first = listing[0]

@@ -1,0 +1,60 @@
+"""The console chat, driven through stdin/stdout in a real subprocess, and its renderer."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.channels.console import render_plain
+from bot.models import Block, Button, Reply, ReplyKind, Style
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _chat(tmp_path: Path, lines: list[str], *args: str, command: str = "chat") -> str:
+    env = {**os.environ, "PATIENT_BOT_DATABASE": str(tmp_path / "console.sqlite3")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *([command] if command else []), *args],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_start_question_glossary_and_buttons_as_numbers(tmp_path: Path) -> None:
+    out = _chat(tmp_path, ["/start", "1", "how often do i need a dexa on arimidex??", "/glossary bmd", "/glossary", "2"])
+    assert "[1] I understand" in out and "Thank you" in out
+    assert "every 1-2 years" in out and "From: " in out
+    assert "BONE DENSITY" in out and "BMD" in out
+    assert "GLOSSARY: B" in out and "Page 1 of" in out  # "2" pressed the second letter button
+
+
+def test_bare_command_without_token_starts_console_with_notice(tmp_path: Path) -> None:
+    out = _chat(tmp_path, ["/help"], command="")
+    assert out.startswith("Running as a console chat") and "/glossary" in out
+
+
+def test_reminder_set_in_console_is_a_row_in_the_database(tmp_path: Path) -> None:
+    out = _chat(tmp_path, ["/start", "1", "/remind 2027-03-14 DEXA scan", "/reminders"], "--user-id", "777")
+    assert "14 March 2027" in out and "#1" in out
+    rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(
+        "SELECT user_id, chat_id, label, event_date FROM reminders").fetchall()
+    assert rows == [(777, 777, "DEXA scan", "2027-03-14")]
+
+
+def test_bad_input_gets_kind_replies(tmp_path: Path) -> None:
+    out = _chat(tmp_path, ["/start", "1", "/nonsense", "<b>&</b>", "\x00\x01", "9" * 5000, "/remind 31/02/2027 scan"])
+    assert "don't know the command /nonsense" in out
+    assert "Traceback" not in out
+    assert "isn't a real date" in out  # an impossible date is explained, not accepted
+
+
+def test_render_plain_numbers_buttons_and_marks_emphasis() -> None:
+    reply = Reply(ReplyKind.ANSWER, (Block("One. Two.", Style.QUOTE, emphasis="Two."), Block("src", Style.SOURCE)),
+                  ((Button("More", "m:1"), Button("Define", "g:x")),))
+    text = render_plain(reply, first_number=3)
+    assert "**Two.**" in text and "[3] More" in text and "[4] Define" in text and "— src" in text
