@@ -237,6 +237,9 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
             close()
 
     builder = builder.post_init(post_init).post_stop(post_stop).post_shutdown(post_shutdown)
+    # A second getUpdates connection lets shutdown confirm the last offset while a long poll is still
+    # open, instead of waiting the poll out (PTB uses one connection by default).
+    builder = builder.get_updates_connection_pool_size(2)
     app = builder.concurrent_updates(settings.telegram_concurrency).build()
     app.bot_data[RUNTIME_KEY] = runtime
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
