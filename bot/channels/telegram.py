@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.app import Runtime, build_runtime
+from bot.channels.control import remove_pid, write_pid
 from bot.channels.health import start_health_server
 from bot.channels.telegram_html import render_reply
 from bot.config import Settings
@@ -168,6 +170,12 @@ def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Ru
     log.info("handled", extra=extra)
 
 
+def _reload_on_signal(runtime: Runtime) -> None:
+    """Reload knowledge on SIGHUP (sent by `patient-bot reload`); failures keep the old knowledge."""
+    reply = runtime.assistant.reload()
+    log.warning("knowledge reload: %s", reply.plain_text[:200], extra={"event": "reload"})
+
+
 class TelegramSender:
     """The delivery loop's Sender for Telegram: maps PTB errors to the core's delivery exceptions."""
 
@@ -214,6 +222,9 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
             from bot.reminders.wiring import start_delivery
 
             app.bot_data["delivery"] = start_delivery(runtime, TelegramSender(app.bot), stop)
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
+        write_pid(settings)
         if settings.health_port:
             app.bot_data["health"] = await start_health_server(
                 settings.webhook_listen, settings.health_port,
@@ -232,6 +243,7 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
             await asyncio.wait([task], timeout=10)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        remove_pid(settings)
         close = getattr(runtime.database, "close", None)
         if callable(close):
             close()

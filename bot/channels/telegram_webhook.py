@@ -16,7 +16,7 @@ from bot.app import Runtime
 from bot.config import Settings
 from bot.errors import ConfigError
 
-WEBHOOK_LOGGER = "telegram.ext._utils.webhookhandler"
+WEBHOOK_LOGGER = "telegram.ext.Updater"  # PTB names the webhook handler's logger after the Updater
 _REFUSALS = ("Request did not include the secret token", "Request had the wrong secret token")
 
 
