@@ -1,0 +1,30 @@
+# patient-bot container: slim Python, non-root, dependencies from the project's own metadata.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATIENT_BOT_KNOWLEDGE=/app/knowledge \
+    PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3
+
+WORKDIR /app
+# Install dependencies first (cached layer), from pyproject.toml only.
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN pip install .
+COPY knowledge ./knowledge
+
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
+    && mkdir -p /data && chown bot:bot /data
+USER bot
+
+# The database (users, reminders, counters) lives on a volume so it survives upgrades.
+VOLUME ["/data"]
+# 8443: webhook server (webhook mode); 8080: GET /healthz.
+EXPOSE 8443 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"
+
+CMD ["patient-bot", "run"]
