@@ -41,7 +41,8 @@ class Runtime:
 
 def build_assistant(settings: Settings) -> Assistant:
     """Return a stateless assistant (no database): for `ask`, `eval` and tests of answers."""
-    return Assistant(load_knowledge(settings), load_texts(settings), settings, reload_knowledge=lambda: load_knowledge(settings))
+    knowledge = load_knowledge(settings)
+    return Assistant(knowledge, load_texts(settings), settings, reload_knowledge=lambda: load_knowledge(settings))
 
 
 def build_runtime(settings: Settings) -> Runtime:

@@ -220,7 +220,9 @@ class Assistant:
         return [Reply(ReplyKind.INFO, (Block(self.texts.get("privacy_title"), Style.TITLE), Block(body)))]
 
     def _cmd_forget(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
-        buttons = ((Button(self.texts.get("forget_button"), "fg:y"), Button(self.texts.get("forget_cancel_button"), "fg:n")),)
+        confirm = Button(self.texts.get("forget_button"), "fg:y")
+        keep = Button(self.texts.get("forget_cancel_button"), "fg:n")
+        buttons = ((confirm, keep),)
         return [Reply(ReplyKind.INFO, (Block(self.texts.get("forget_confirm")),), buttons)]
 
     def _cmd_stats(self, message: Incoming, args: str, now: datetime) -> list[Reply]:

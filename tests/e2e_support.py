@@ -46,7 +46,7 @@ class RunningBot:
         chat_id = kwargs.get("chat_id") or user_id
         before = len(self.messages(chat_id))
         self.tg.push_message(text, user_id=user_id, **kwargs)
-        sent = await self.wait_messages(chat_id, before + expect)
+        await self.wait_messages(chat_id, before + expect)
         await asyncio.sleep(0.05)  # let any further (unexpected) message arrive so tests can see it
         return self.messages(chat_id)[before:]
 

@@ -64,7 +64,8 @@ async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Me
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
-                await pressed.edit_text(messages[0].html, parse_mode=ParseMode.HTML, reply_markup=keyboard(messages[0].buttons))
+                only = messages[0]
+                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
                 continue
             except BadRequest as error:  # "message is not modified" or too old to edit: send anew
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})

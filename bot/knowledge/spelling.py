@@ -7,8 +7,8 @@ candidates using a true Damerau-Levenshtein distance (transpositions count as on
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 
 def damerau_levenshtein(a: str, b: str, limit: int | None = None) -> int:
