@@ -67,7 +67,8 @@ def test_eval_table_is_readable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_real_process_entry_points() -> None:
-    for command in ([sys.executable, "-m", "bot", "ask", "what is osteopenia"], ["patient-bot", "ask", "--json", "what is osteopenia"]):
+    entry_point = str(Path(sys.executable).parent / "patient-bot")  # installed next to this interpreter
+    for command in ([sys.executable, "-m", "bot", "ask", "what is osteopenia"], [entry_point, "ask", "--json", "what is osteopenia"]):
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 0, result.stderr
         assert "osteopenia" in result.stdout.lower()
