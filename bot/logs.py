@@ -75,9 +75,17 @@ class RedactFilter(logging.Filter):
 
 
 def configure_logging(
-    level: str = "INFO", token: str | None = None, hash_key: str | None = None, stream: TextIO | None = None
+    level: str = "INFO",
+    token: str | None = None,
+    hash_key: str | None = None,
+    stream: TextIO | None = None,
+    debug_text: bool = False,
 ) -> logging.Handler:
-    """Send all logs as JSON lines to ``stream`` (stderr), redacting the token; return the handler."""
+    """Send all logs as JSON lines to ``stream`` (stderr), redacting the token; return the handler.
+
+    ``debug_text`` (the explicit ``debug_log_text`` switch) is announced with a warning at start-up,
+    because it puts health information into the logs.
+    """
     set_hash_key(hash_key)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -92,4 +100,9 @@ def configure_logging(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    if debug_text:
+        logging.getLogger("bot").warning(
+            "debug_log_text is ON: message texts are written to the logs; never use this in production",
+            extra={"event": "debug_text_on"},
+        )
     return handler

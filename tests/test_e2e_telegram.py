@@ -172,3 +172,12 @@ async def test_unknown_and_admin_commands(bot: RunningBot) -> None:
     assert "questions" in admin_stats["plain_text"]
     [reloaded] = await bot.say("/reload", user_id=ADMIN)
     assert "reloaded" in reloaded["plain_text"].lower()
+
+
+async def test_a_crash_in_a_handler_is_logged_and_apologised_for(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object) -> None:
+        raise RuntimeError("secret message text must not be logged")
+
+    monkeypatch.setattr(bot.runtime.assistant, "handle", explode)
+    [reply] = await bot.say("anything at all")
+    assert "something went wrong" in reply["plain_text"].lower()

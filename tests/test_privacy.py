@@ -124,3 +124,11 @@ def test_input_caps_and_control_characters(assistant: Assistant) -> None:
     replies = assistant.handle(Incoming(9, 9, "what is osteopenia " * 500), NOW)
     assert "only its first 2000 characters" in replies[0].plain_text
     assert assistant.handle(Incoming(9, 9, "\x00\x01\x02"), NOW)[0].kind is ReplyKind.ERROR
+
+
+def test_debug_text_switch_warns_at_start_up() -> None:
+    stream = io.StringIO()
+    handler = configure_logging("INFO", None, None, stream, debug_text=True)
+    logging.getLogger().removeHandler(handler)
+    [line] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert line["level"] == "WARNING" and line["event"] == "debug_text_on"

@@ -264,9 +264,8 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
 
 def run_telegram(settings: Settings, webhook: bool = False) -> int:
     """Run the bot on Telegram until SIGINT/SIGTERM; return the exit code."""
-    configure_logging(settings.log_level, settings.telegram_token, settings.log_hash_key)
-    if settings.debug_log_text:
-        log.warning("debug_log_text is ON: message texts are written to the logs", extra={"event": "debug_text_on"})
+    configure_logging(settings.log_level, settings.telegram_token, settings.log_hash_key,
+                      debug_text=settings.debug_log_text)
     runtime = build_runtime(settings)
     app = build_application(settings, runtime)
     allowed = ["message", "edited_message", "callback_query"]
