@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import snowballstemmer
-import yaml
 
 from bot.errors import KnowledgeError
+from bot.knowledge.spelling import damerau_levenshtein
 from bot.models import Definition, GlossaryEntry, GlossaryResult
-from bot.yamlfile import load_yaml
+from bot.yamlfile import read_knowledge_yaml
 
 MAX_QUERY_CHARS = 100  # longer input is not a term; refuse it before any work
 MAX_WORDS = 10  # the longest form has 7 words once stopwords are dropped
@@ -87,25 +87,6 @@ def _spellings(words: Sequence[str]) -> list[tuple[str, ...]]:
     folded = tuple(_british(w) for w in words)
     spellings = [typed, folded, tuple(_stem(w) for w in typed), tuple(_stem(w) for w in folded)]
     return list(dict.fromkeys(spellings))
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, or ``limit + 1`` once it is exceeded."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def _deletes(word: str, depth: int) -> set[str]:
@@ -176,10 +157,7 @@ class Glossary:
     def load(cls, path: Path) -> Glossary:
         """Read and validate a glossary YAML file; raise KnowledgeError naming the file and entry."""
         name = path.name
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise KnowledgeError(name, "-", f"cannot read: {exc}") from exc
+        data = read_knowledge_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("entries"), list) or not data["entries"]:
             raise KnowledgeError(name, "-", "expected a mapping with a non-empty 'entries' list")
         entries: list[GlossaryEntry] = []
@@ -254,7 +232,7 @@ class Glossary:
                 candidates |= self._vocab_deletes.get(variant, set())
             for cand in candidates:
                 allowed = min(limit, _max_edits(len(cand), relaxed))
-                dist = _distance(probe, cand, allowed)
+                dist = damerau_levenshtein(probe, cand, allowed)
                 if dist <= allowed and dist < found.get(cand, allowed + 1):
                     found[cand] = dist
         return found

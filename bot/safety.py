@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
 from bot.knowledge.analyzer import fold
-from bot.yamlfile import load_yaml
+from bot.yamlfile import read_knowledge_yaml
 
 MAX_CHECK_CHARS = 4_000  # a message is cut to this before matching (patterns stay linear-time on it)
 
@@ -92,10 +90,7 @@ class SafetyRules:
     def load(cls, path: Path) -> SafetyRules:
         """Load and validate safety.yaml; raise KnowledgeError naming the file and entry."""
         file = path.name
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise KnowledgeError(file, "-", f"cannot read: {error}") from None
+        data = read_knowledge_yaml(path)
         if not isinstance(data, Mapping):
             raise KnowledgeError(file, "-", "expected a mapping with urgent, medication, disclaimer")
         urgent = _section(data, "urgent", file)

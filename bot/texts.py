@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
-from bot.yamlfile import load_yaml
+from bot.yamlfile import read_knowledge_yaml
 
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's rule for bot command names
 
@@ -55,10 +53,7 @@ class Texts:
     def load(cls, path: Path) -> Texts:
         """Load and validate messages.yaml; raise KnowledgeError naming the file and entry."""
         file = path.name
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise KnowledgeError(file, "-", f"cannot read: {error}") from None
+        data = read_knowledge_yaml(path)
         if not isinstance(data, Mapping):
             raise KnowledgeError(file, "-", "expected a mapping with 'commands' and 'texts'")
         texts = data.get("texts")

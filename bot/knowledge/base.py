@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
 from bot.glossary import Glossary
 from bot.knowledge.analyzer import Analyzer
@@ -21,7 +19,7 @@ from bot.knowledge.ingest import ArticleSource, ingest
 from bot.knowledge.search import Searcher, SearchSettings
 from bot.models import Passage
 from bot.safety import SafetyRules
-from bot.yamlfile import load_yaml
+from bot.yamlfile import read_knowledge_yaml
 
 _ARTICLE_ID = re.compile(r"^\d{3}$")
 
@@ -36,14 +34,7 @@ class Article:
     file: str
 
 
-def read_yaml(path: Path) -> Any:
-    """Return the parsed YAML of a knowledge file, or raise KnowledgeError naming it."""
-    try:
-        return load_yaml(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnowledgeError(path.name, "-", "file not found") from None
-    except yaml.YAMLError as error:
-        raise KnowledgeError(path.name, "-", f"invalid YAML: {error}") from None
+read_yaml = read_knowledge_yaml
 
 
 def _require_mapping(data: Any, file: str, key: str) -> Any:
