@@ -309,7 +309,7 @@ def test_loader_rejects_bad_documents(tmp_path: Path, content: str) -> None:
 
 
 def test_loader_reports_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"^missing\.yaml: -: cannot read"):
+    with pytest.raises(KnowledgeError, match=r"^missing\.yaml: -: file not found"):
         Glossary.load(tmp_path / "missing.yaml")
 
 
