@@ -6,10 +6,11 @@ no-match decision.
 How the no-match rule works and was calibrated
 ----------------------------------------------
 Raw BM25 scores are not comparable between queries (they grow with query length), so each hit gets a
-normalised ``confidence`` in 0..1: the share of the query's information (the sum of its terms' idf) that
-the passage contains. A query word the articles never use counts with the largest idf in the corpus,
-because a specific word we know nothing about ("psoriasis", "pizza") is exactly what makes a question
-off-topic; a very common one ("think", "people") weighs little (Zipf frequencies of everyday English in
+normalised ``confidence`` in 0..1: the share of the query's information (the sum of its terms' weights)
+that the passage contains. A term weighs its idf; a word the articles never use weighs the largest idf
+in the corpus, because a specific word we know nothing about ("psoriasis", "pizza") is exactly what makes
+a question off-topic; and no word weighs more than its everyday-English rarity allows, so "think",
+"people" or "better" weigh little even where the articles happen to use them once (Zipf frequencies in
 ``knowledge/english_frequency.txt``). A question is answered when the best passage
 1. covers at least ``min_confidence`` of the query,
 2. if the query's key term (its heaviest word) is one the articles never use, still matches at least
@@ -56,8 +57,8 @@ class SearchSettings:
     """Thresholds of the no-match decision and the result size (calibrated on the dev set)."""
 
     max_results: int = 3
-    min_confidence: float = 0.40
-    min_idf_matched: float = 1.5
+    min_confidence: float = 0.44
+    min_idf_matched: float = 1.2
     key_term_escape: float = 5.0  # idf mass that answers even when the query's key term is missing
     relative_floor: float = 0.75
     candidates: int = 30
@@ -189,18 +190,17 @@ class Searcher:
         return SearchResult(query, terms, tuple(hits), "answered", corrections)
 
     def term_weight(self, term: str) -> float:
-        """Return how much a query term tells about the question's topic.
+        """Return how much a query term tells about the question's topic (for the no-match rule).
 
-        A term of the articles weighs its idf. A term they never use weighs the largest idf, discounted
-        by how common it is in everyday English: "psoriasis" (rare) weighs fully and makes the question
-        off-topic, "think" or "people" (very common) weigh little.
+        A term weighs its idf, the largest idf when the articles never use it, and in both cases no
+        more than its everyday-English rarity allows: "psoriasis" (rare, unknown) weighs fully and makes
+        the question off-topic, while "think", "better" or "test" (very common words, even if the
+        articles use them once) weigh little. Ranking itself always uses the plain BM25 idf.
         """
-        idf = self.index.idf.get(term)
-        if idf is not None:
-            return idf
+        idf = self.index.idf.get(term, self.max_idf)
         zipf = self.english_zipf.get(term, 0.0)
         share = min(1.0, max(UNKNOWN_MIN_SHARE, (UNKNOWN_FULL_ZIPF - zipf) / UNKNOWN_ZIPF_SPAN))
-        return self.max_idf * share
+        return min(idf, self.max_idf * share)
 
     def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
         """Return the query terms present in a document."""
