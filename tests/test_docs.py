@@ -20,7 +20,7 @@ def test_readme_lists_every_bot_command(texts: Texts) -> None:
 
 
 def test_readme_lists_every_cli_command_and_environment_variable() -> None:
-    subcommands = next(a for a in build_parser()._actions if a.dest == "command").choices  # noqa: SLF001
+    subcommands = next(a for a in build_parser()._actions if a.dest == "command").choices
     for name in subcommands:
         assert f"patient-bot {name}" in README or f"patient-bot` / `patient-bot {name}" in README, name
     for variable in ENV_OVERRIDES:

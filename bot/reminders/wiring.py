@@ -25,6 +25,7 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=6)
+REMINDER_RATE = 27.0  # messages per second, bot-wide
 
 
 def utc_now() -> datetime:
@@ -100,9 +101,10 @@ def build_reminders(database: Database, settings: Any) -> ReminderCommands:
         max_active=settings.max_active_reminders,
         plan=plan,
     )
-    rate = float(getattr(settings, "telegram_max_per_second", 25.0) or 25.0)
-    # Stay a little under the channel's own limiter so notices never queue behind it.
-    return ReminderCommands(service, retention_days=settings.retention_days, max_per_second=min(25.0, rate))
+    # Reminder notices may use up to 27 of Telegram's ~30 messages/second: 3 stay free for answers to
+    # people chatting while a burst of reminders goes out (the channel's limiter enforces the 30).
+    rate = float(getattr(settings, "telegram_max_per_second", REMINDER_RATE) or REMINDER_RATE)
+    return ReminderCommands(service, retention_days=settings.retention_days, max_per_second=min(REMINDER_RATE, rate))
 
 
 async def _purge_forever(db: Database, retention_days: int, stop: asyncio.Event, clock: Callable[[], datetime]) -> None:
