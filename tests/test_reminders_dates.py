@@ -53,6 +53,8 @@ def parse(text: str, order: str | None = None, now: datetime = NOW, **kw: object
         ("04/04/2027", None, date(2027, 4, 4), None),  # both orders agree: not ambiguous
         ("today", None, date(2027, 1, 10), None),
         ("2032-01-10", None, date(2032, 1, 10), None),  # exactly five years ahead is allowed
+        ("tomorrow 23:59", None, date(2027, 1, 11), time(23, 59)),
+        ("tomorrow 12pm", None, date(2027, 1, 11), time(12, 0)),
         ("  2027-03-14\u200b ", None, date(2027, 3, 14), None),  # stray invisible characters
     ],
 )
@@ -73,6 +75,10 @@ def test_accepted_forms(text: str, order: str | None, expected: date, at: time |
         ("31/02/2027", "impossible"),
         ("April 31", "impossible"),
         ("13/13/2027", "impossible"),
+        ("tomorrow 25:61", "bad_time"),  # dateparser would keep the current clock time instead
+        ("tomorrow 9:75", "bad_time"),
+        ("14 March 13pm", "bad_time"),
+        ("tomorrow at 25", "bad_time"),
         ("2026-12-25", "past"),
         ("today 8am", "past"),  # NOW is 12:00
         ("2033-01-01", "too_far"),

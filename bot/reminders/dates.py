@@ -19,7 +19,9 @@ from dateparser.date import DateDataParser
 
 from bot.reminders.schedule import add_months
 
-ProblemKind = Literal["empty", "unparseable", "no_day", "impossible", "ambiguous", "past", "too_far", "too_old"]
+ProblemKind = Literal[
+    "empty", "unparseable", "no_day", "impossible", "bad_time", "ambiguous", "past", "too_far", "too_old"
+]
 Prefer = Literal["future", "past"]
 
 MAX_LABEL = 80
@@ -57,6 +59,12 @@ _MONTH_DAY = re.compile(r"(?:[a-z]+,?\s+)?" + _MONTH + r"\s+" + _DAY + r"(?:,?\s
 # Did the user give a time of day?  (dateparser fills in RELATIVE_BASE's time when they did not.)
 _HAS_TIME = re.compile(
     r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b|\b(?:hours?|minutes?|mins?)\b", re.I
+)
+# Clock times the user typed, checked before dateparser sees them: it drops an impossible "25:61" and
+# silently keeps RELATIVE_BASE's time of day instead.
+# (Dotted "9.30" is left out: "31.12" is more likely a date than an impossible time.)
+_CLOCK = re.compile(
+    r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])(?:\s*(am|pm|a\.m\.|p\.m\.))?|\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)", re.I
 )
 _BARE_AT_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?!\s*(?::|\.\d|am|pm|a\.m|p\.m))", re.I)
 _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")
@@ -132,6 +140,17 @@ def _numeric_orders(text: str) -> tuple[str, ...] | None:
     return None
 
 
+def _clock_valid(text: str) -> bool:
+    """False when the text holds a time of day that does not exist ("25:61", "9:75", "13pm")."""
+    for match in _CLOCK.finditer(text):
+        hour = int(match[1] or match[4])
+        minute = int(match[2] or 0)
+        meridiem = match[3] or match[5]
+        if minute > 59 or hour > (12 if meridiem else 23) or (meridiem and hour == 0):
+            return False
+    return True
+
+
 def _named_month_valid(text: str) -> bool:
     """False only for a named-month date that does not exist ("31 February", "April 31")."""
     for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
@@ -205,6 +224,8 @@ def parse_when(
         return DateProblem("unparseable", text[:100])
     if not _named_month_valid(text):
         return DateProblem("impossible", text)
+    if not _clock_valid(_normalise(text)):
+        return DateProblem("bad_time", text)
     orders = _numeric_orders(text)
     if orders == ():
         return DateProblem("impossible", text)  # detected here: dateparser would move or drop it

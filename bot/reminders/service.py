@@ -38,6 +38,19 @@ log = logging.getLogger(__name__)
 
 LIST_CAP = 10  # reminders shown by /reminders (each has a row of buttons)
 MAX_UNDO_IDS = 10
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range: a larger id can name no row (and would overflow the driver)
+
+
+def parse_reminder_id(text: str) -> int:
+    """Return the reminder id in button data; ValueError unless it is all digits.
+
+    A number beyond SQLite's INTEGER range names no row, so it becomes 0 (row ids start at 1) and reads
+    like any other unknown id instead of overflowing the database driver.
+    """
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"not a reminder id: {text[:24]!r}")
+    number = int(text)
+    return number if number <= MAX_ROW_ID else 0
 
 __all__ = ["FLOW_TTL", "LIST_CAP", "ReminderService", "ServiceBase"]
 
@@ -263,10 +276,10 @@ class ReminderService(PlanCommands, SettingsCommands):
         if prefix != "r" or len(data.encode("utf-8")) > views.MAX_BUTTON_DATA:
             return [self._expired()]
         if action in ("cancel", "undo"):
-            ids = [int(part) for part in arg.split(",")][:MAX_UNDO_IDS]
+            ids = [parse_reminder_id(part) for part in arg.split(",")[:MAX_UNDO_IDS]]
             return self._cancel_many(user_id, ids, now)
         if action == "ics":
-            return self.calendar(user_id, int(arg), now)
+            return self.calendar(user_id, parse_reminder_id(arg), now)
         if action == "list":
             return self.list_reminders(user_id, now)
         if action == "stop":

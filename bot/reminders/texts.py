@@ -49,6 +49,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "err_unparseable": "text",
         "err_no_day": "text",
         "err_impossible": "text",
+        "err_bad_time": "text",
         "err_past": "date",
         "err_too_far": "date years",
         "err_too_old": "date years",

@@ -71,6 +71,8 @@ def problem_reply(texts: ReminderTexts, problem: DateProblem, *, max_years_ahead
             return error(texts, texts.t("err_empty"), examples=True)
         case "impossible":
             return error(texts, texts.t("err_impossible", text=problem.text))
+        case "bad_time":
+            return error(texts, texts.t("err_bad_time", text=problem.text))
         case "past":
             return error(texts, texts.t("err_past", date=when))
         case "too_far":
