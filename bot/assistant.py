@@ -127,8 +127,10 @@ class Assistant:
             return [self.compose.urgent(verdict)]
         result = self.knowledge.searcher.search(text)
         if verdict.medication:
-            return self.compose.medication(result)
-        return [self.compose.answer(result) if result.answered else self.compose.no_match(result)]
+            replies = self.compose.medication(result)
+        else:
+            replies = [self.compose.answer(result) if result.answered else self.compose.no_match(result)]
+        return [self.compose.with_caution(replies[0], verdict), *replies[1:]]
 
     # --- messages ---------------------------------------------------------------------------------
     def handle(self, message: Incoming, now: datetime) -> list[Reply]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.search import SearchResult
@@ -117,6 +118,14 @@ class ReplyComposer:
         if verdict.urgent is not None and verdict.urgent.reply_extra:
             blocks.append(Block(verdict.urgent.reply_extra.format(number=number)))
         return Reply(ReplyKind.URGENT, tuple(blocks))
+
+    def with_caution(self, reply: Reply, verdict: Verdict) -> Reply:
+        """Return ``reply`` led by the "if this is happening now, call..." line when triage asks for it."""
+        texts = self.knowledge.safety.texts
+        if verdict.caution is None or not texts.caution:
+            return reply
+        line = texts.caution.format(label=verdict.caution.label, number=self.emergency_number)
+        return replace(reply, blocks=(Block(line, Style.TITLE), *reply.blocks))
 
     def medication(self, result: SearchResult) -> list[Reply]:
         """Return the talk-to-your-prescriber guard, then the relevant passages when there are any."""

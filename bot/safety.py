@@ -30,11 +30,34 @@ class UrgentCategory:
 
 
 @dataclass(frozen=True)
+class UrgentException:
+    """When an urgent pattern matches but the message is not an emergency happening now."""
+
+    id: str
+    categories: frozenset[str]
+    when: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+    def applies(self, category: str, text: str) -> bool:
+        """Return True when this exception clears ``category`` for a (normalised) message."""
+        return (
+            category in self.categories
+            and any(pattern.search(text) for pattern in self.when)
+            and not any(pattern.search(text) for pattern in self.unless)
+        )
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The outcome of triage: at most one urgent category, and whether a medication change is asked."""
+    """The outcome of triage: at most one urgent category, and whether a medication change is asked.
+
+    ``caution`` is a category that matched in a message an exception cleared (a general question about
+    a symptom, a past injury): not an emergency, but the answer reminds what to do if it is one now.
+    """
 
     urgent: UrgentCategory | None = None
     medication: bool = False
+    caution: UrgentCategory | None = None
 
     @property
     def kind(self) -> str | None:
@@ -54,6 +77,7 @@ class SafetyTexts:
     medication_body: str
     disclaimer_short: str
     disclaimer_full: str
+    caution: str = ""  # "{label}" and "{number}" are filled in
 
 
 def _normalise(text: str) -> str:
@@ -69,19 +93,26 @@ class SafetyRules:
         categories: tuple[UrgentCategory, ...],
         medication: tuple[re.Pattern[str], ...],
         texts: SafetyTexts,
+        exceptions: tuple[UrgentException, ...] = (),
     ) -> None:
         """Build from compiled patterns and texts (use ``load`` for the YAML file)."""
         self.categories = categories
         self.medication = medication
         self.texts = texts
+        self.exceptions = exceptions
 
     def check(self, message: str) -> Verdict:
         """Return the triage verdict for a message."""
         text = _normalise(message)
+        medication = self._is_medication(text)
+        caution: UrgentCategory | None = None
         for category in self.categories:
             if any(pattern.search(text) for pattern in category.patterns):
-                return Verdict(urgent=category, medication=self._is_medication(text))
-        return Verdict(medication=self._is_medication(text))
+                if any(exception.applies(category.id, text) for exception in self.exceptions):
+                    caution = caution or category
+                    continue
+                return Verdict(urgent=category, medication=medication)
+        return Verdict(medication=medication, caution=caution)
 
     def _is_medication(self, text: str) -> bool:
         return any(pattern.search(text) for pattern in self.medication)
@@ -122,8 +153,28 @@ class SafetyRules:
             medication_body=_text(medication_reply, "body", file, "medication.reply"),
             disclaimer_short=_text(disclaimer, "short", file, "disclaimer"),
             disclaimer_full=_text(disclaimer, "full", file, "disclaimer"),
+            caution=_text(urgent, "caution", file, "urgent") if "caution" in urgent else "",
         )
-        return cls(tuple(categories), _patterns(medication.get("patterns"), file, "medication"), texts)
+        known = {category.id for category in categories}
+        exceptions: list[UrgentException] = []
+        for index, raw in enumerate(urgent.get("exceptions") or []):
+            entry = f"urgent.exceptions[{index}]"
+            if not isinstance(raw, Mapping):
+                raise KnowledgeError(file, entry, "expected a mapping")
+            entry = f"urgent.exceptions.{_text(raw, 'id', file, entry)}"
+            applies_to = raw.get("categories")
+            if not isinstance(applies_to, list) or not applies_to or not set(map(str, applies_to)) <= known:
+                raise KnowledgeError(file, entry, f"'categories' must list urgent category ids ({', '.join(sorted(known))})")
+            exceptions.append(
+                UrgentException(
+                    id=str(raw["id"]),
+                    categories=frozenset(map(str, applies_to)),
+                    when=_patterns(raw.get("when"), file, f"{entry}.when", key="when"),
+                    unless=_patterns(raw.get("unless") or ["(?!)"], file, f"{entry}.unless", key="unless"),
+                )
+            )
+        medication_patterns = _patterns(medication.get("patterns"), file, "medication")
+        return cls(tuple(categories), medication_patterns, texts, tuple(exceptions))
 
 
 def _section(data: Mapping[str, Any], key: str, file: str, parent: str = "") -> Mapping[str, Any]:
@@ -140,9 +191,9 @@ def _text(data: Mapping[str, Any], key: str, file: str, entry: str) -> str:
     return value.strip()
 
 
-def _patterns(raw: Any, file: str, entry: str) -> tuple[re.Pattern[str], ...]:
+def _patterns(raw: Any, file: str, entry: str, key: str = "patterns") -> tuple[re.Pattern[str], ...]:
     if not isinstance(raw, list) or not raw:
-        raise KnowledgeError(file, entry, "'patterns' must be a non-empty list")
+        raise KnowledgeError(file, entry, f"'{key}' must be a non-empty list")
     compiled: list[re.Pattern[str]] = []
     for index, pattern in enumerate(raw):
         try:
