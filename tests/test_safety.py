@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.assistant import Assistant
 from bot.errors import KnowledgeError
 from bot.knowledge.base import KnowledgeBase
+from bot.models import ReplyKind
 from bot.safety import SafetyRules
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -22,7 +24,11 @@ URGENT = {
                   "i have been self-harming"],
     "severe_pain": ["sudden severe pain in my back", "the worst headache of my life"],
     "other_emergency": ["my husband passed out and won't wake", "she's coughing up blood"],
+    "stroke": ["feeling really dizzy and my left arm is numb", "suddenly can't speak properly"],
 }
+URGENT["injury"] += ["slipped on ice, wrist looks bent and is really swollen",
+                     "i broke my hip last year and now i fell again and can't get up"]  # history, but now too
+URGENT["chest"] += ["i have chest pain, can arimidex cause that?"]  # a question, but about now
 MEDICATION = [
     "can i stop anastrozole for a month to give my bones a break",
     "forgot my letrozole for 3 days, should i take extra to catch up",
@@ -32,6 +38,8 @@ MEDICATION = [
     "i've stopped taking my tablets",
     "can i cut my pills in half",
     "I missed my anastrozole yesterday",
+    "can i skip this weeks fosamax, im travelling",
+    "should i skip my prolia shot this time",
     "thinking about coming off anastrozole because of joint pain",
 ]
 
@@ -41,6 +49,37 @@ def test_urgent_messages_are_recognised(knowledge: KnowledgeBase, category: str,
     verdict = knowledge.safety.check(message)
     assert verdict.kind == "urgent"
     assert verdict.urgent is not None and verdict.urgent.id == category
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("does anastrozole cause chest pain", "chest"),
+        ("is shortness of breath a side effect of arimidex", "breathing"),
+        ("can arimidex cause swelling of the face", "allergy"),
+        ("i broke my wrist last year, should i get a dexa", "injury"),
+        ("i fractured my hip in 2019, do i need a dexa more often", "injury"),
+    ],
+)
+def test_general_questions_and_history_get_a_caution_not_the_emergency_reply(
+    knowledge: KnowledgeBase, message: str, category: str
+) -> None:
+    verdict = knowledge.safety.check(message)
+    assert verdict.urgent is None
+    assert verdict.caution is not None and verdict.caution.id == category
+
+
+def test_idioms_are_not_emergencies(knowledge: KnowledgeBase) -> None:
+    for message in ("my joints are killing me on arimidex", "this hot flash thing is killing me",
+                    "my right hand goes numb at night since starting anastrozole"):
+        verdict = knowledge.safety.check(message)
+        assert verdict.urgent is None and verdict.caution is None, message
+
+
+def test_caution_line_leads_the_answer(assistant: Assistant) -> None:
+    replies = assistant.ask("does anastrozole cause chest pain")
+    assert replies[0].kind is not ReplyKind.URGENT
+    assert replies[0].blocks[0].text.startswith("If you are having chest pain right now, call 112")
 
 
 @pytest.mark.parametrize("message", MEDICATION)
@@ -71,6 +110,17 @@ def test_texts_and_number_placeholder(knowledge: KnowledgeBase) -> None:
 def test_huge_and_binary_messages_do_not_crash(knowledge: KnowledgeBase) -> None:
     assert knowledge.safety.check("\x00\xff" * 100_000).kind is None
     assert knowledge.safety.check("chest " * 100_000 + "pain").kind is None  # only the first 4000 chars count
+
+
+def test_loader_rejects_an_exception_for_an_unknown_category(tmp_path: Path) -> None:
+    path = tmp_path / "safety.yaml"
+    path.write_text(
+        "urgent:\n  reply: {title: t, body: b}\n  categories:\n    - {id: chest, label: x, patterns: [chest]}\n"
+        "  exceptions:\n    - {id: general, categories: [heart], when: [cause]}\n"
+        "medication:\n  reply: {title: t, body: b}\n  patterns: [x]\ndisclaimer: {short: s, full: f}\n"
+    )
+    with pytest.raises(KnowledgeError, match=r"safety\.yaml.*urgent\.exceptions\.general.*categories"):
+        SafetyRules.load(path)
 
 
 def test_loader_names_file_and_entry(tmp_path: Path) -> None:
