@@ -3,10 +3,11 @@
 What it measures, and how
 -------------------------
 One assistant is built (``bot.app.build_assistant(load_settings({}))``); for every pair of
-``min_confidence`` (0.30 to 0.60, step 0.02) and ``key_term_escape`` (4, 4.5, 5, 5.5, 6) its searcher's
+``min_confidence`` (0.05 to 0.45, step 0.05) and ``key_term_escape`` (5 to 12) its searcher's
 ``settings`` are replaced by the default ``SearchSettings`` with those two values changed, and then:
 
-- the message eval file (argv[1], default ``tests/data/eval/dev.yaml``) is scored with
+- the message eval files (arguments, default ``tests/data/eval/dev.yaml`` and the held-out
+  ``tests/data/eval/heldout.yaml``, pooled) are scored with
   ``bot.evaluation.evaluate_messages``, i.e. through ``Assistant.ask`` exactly as ``patient-bot eval``
   does: ``refused`` is the share of ``answer`` items whose first reply is a no-match, ``nm_ok`` the share
   of ``no_match`` items whose first reply is a no-match, ``hit@1``/``hit@3`` the share of ``answer``
@@ -18,7 +19,7 @@ One assistant is built (``bot.app.build_assistant(load_settings({}))``); for eve
 The row of the current defaults (``SearchSettings()``) is marked ``*``. The last lines name the settings
 that refuse the most off-topic questions while refusing at most 5% of answerable ones.
 
-Run from the repository root: ``python benchmarks/calibrate_no_match.py [EVAL_FILE] [--offtopic FILE]``.
+Run from the repository root: ``python benchmarks/calibrate_no_match.py [EVAL_FILE...] [--offtopic FILE]``.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from bot.config import load_settings
 from bot.evaluation import evaluate_messages, load_items
 from bot.knowledge.search import SearchSettings
 
-MIN_CONFIDENCE = [round(0.30 + 0.02 * step, 2) for step in range(16)]  # 0.30 .. 0.60
-KEY_TERM_ESCAPE = [4.0, 4.5, 5.0, 5.5, 6.0]
+MIN_CONFIDENCE = [round(0.05 * step, 2) for step in range(1, 10)]  # 0.05 .. 0.45
+KEY_TERM_ESCAPE = [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+HELDOUT_FILE = REPO / "tests" / "data" / "eval" / "heldout.yaml"
 MAX_REFUSED = 0.05
 
 
@@ -132,7 +134,9 @@ def print_table(rows: Sequence[Row], counts: dict[str, int], offtopic: int) -> N
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the arguments, run the sweep and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("eval_file", nargs="?", type=Path, default=DEV_FILE, help="message eval YAML")
+    parser.add_argument(
+        "eval_files", nargs="*", type=Path, default=[DEV_FILE, HELDOUT_FILE], help="message eval YAML files (pooled)"
+    )
     parser.add_argument(
         "--offtopic",
         type=Path,
@@ -140,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="extra off-topic questions, one per line (skipped when absent)",
     )
     options = parser.parse_args(argv)
-    items = load_items(options.eval_file)
+    items = [item for path in options.eval_files for item in load_items(path)]
     offtopic: list[str] = []
     if options.offtopic.is_file():
         lines = options.offtopic.read_text(encoding="utf-8").splitlines()
@@ -151,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for item in items:
         kind = str(item.get("kind"))
         counts[kind] = counts.get(kind, 0) + 1
-    print(f"eval file: {options.eval_file}; off-topic file: {options.offtopic if offtopic else '(none)'}")
+    names = ", ".join(str(path.relative_to(REPO) if path.is_relative_to(REPO) else path) for path in options.eval_files)
+    print(f"eval files: {names}; off-topic file: {options.offtopic if offtopic else '(none)'}")
     print_table(rows, counts, len(offtopic))
 
 

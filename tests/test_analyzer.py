@@ -43,6 +43,16 @@ def test_synonyms_single_word_replace_and_phrases_add() -> None:
     assert analyzer.analyze("bone scan") == ["bone", "scan", "dexa"]  # keeps the patient's own words
 
 
+def test_query_terms_weigh_expansions_as_one_word_and_cap_repeats() -> None:
+    analyzer = Analyzer(["my"], {"testosterone replacement therapy": ["trt"], "dexa": ["bone scan"]})
+    weights = analyzer.query_terms(["trt", "bone", "scan", "bone", "my", "bones"])
+    share = 1 / 3**0.5  # "trt" stands for one typed word spread over three article words
+    assert weights == pytest.approx(
+        {"testosteron": share, "replac": share, "therapi": share, "bone": 1.0, "scan": 1.0, "dexa": 1.0}
+    )
+    assert analyzer.query_terms([]) == {}
+
+
 def test_multiword_canonical_and_hyphenated_variant() -> None:
     analyzer = Analyzer([], {"bone mineral density": ["bmd"], "dexa": ["dual energy x ray absorptiometry"]})
     assert analyzer.analyze("BMD") == analyzer.analyze("bone mineral density")
@@ -58,6 +68,9 @@ def test_project_synonyms_meet_across_brand_abbreviation_and_patient_words(knowl
     assert analyze("vit d") == analyze("vitamin d")
     assert analyze("E2") == analyze("estradiol")
     assert analyze("TRT") == analyze("testosterone replacement therapy")
+    # The lay vocabulary (knowledge/lay_terms.yaml) joins the same map.
+    assert "osteoclast" in analyze("why do the bone eating cells live longer")
+    assert "smoke" in analyze("do cigarettes matter")
     assert set(analyze("AI")) == set(analyze("aromatase inhibitor"))
     assert "dexa" in analyze("bone density scan")
     assert analyze("oestrogen") == analyze("estrogen")

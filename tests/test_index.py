@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from bot.knowledge.index import Bm25Index
 
 DOCS = [
@@ -56,3 +58,13 @@ def test_top_is_sorted_deterministic_and_bounded() -> None:
     assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
     assert top == index.top(["dexa", "hip", "bone"], 3)
     assert index.top(["dexa"], 0) == []
+
+
+def test_query_weights_scale_each_term() -> None:
+    index = Bm25Index(DOCS)
+    plain = dict(index.top(["dexa", "hip"], 5))
+    weighted = dict(index.top({"dexa": 1.0, "hip": 1.0}, 5))
+    assert weighted == pytest.approx(plain)
+    half = dict(index.top({"dexa": 0.5}, 5))
+    assert half == pytest.approx({doc: score / 2 for doc, score in index.top(["dexa"], 5)})
+    assert index.top({"dexa": 0.0}, 5) == []

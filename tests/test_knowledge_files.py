@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from bot.knowledge.base import KnowledgeBase, load_analyzer, load_articles
+from bot.knowledge.base import KnowledgeBase, load_analyzer, load_articles, load_health_terms
 from bot.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,8 @@ def _copy(tmp_path: Path) -> Path:
         ("articles.yaml", "articles/004_16b82a6e23183eb9.txt", "articles/missing.txt", r"articles.yaml: 004: article file not found"),
         ("synonyms.yaml", "letrozole: [femara, letrozol, letrazole]", "letrozole: femara", r"synonyms.yaml: letrozole: variants"),
         ("messages.yaml", "  - name: help\n", "  - name: Help!\n", r"messages.yaml: commands\[1\]: 'name'"),
+        ("lay_terms.yaml", "  osteoclast: [", "  osteoclast: 7\n  unused: [", r"lay_terms.yaml: osteoclast: variants"),
+        ("health_terms.txt", "\ninsomnia\n", "\nInsomnia!\n", r"health_terms.txt: line \d+: expected one lowercase word"),
     ],
 )
 def test_broken_files_name_file_and_entry(tmp_path: Path, file: str, old: str, new: str, message: str) -> None:
@@ -56,8 +58,10 @@ def test_broken_files_name_file_and_entry(tmp_path: Path, file: str, old: str, n
     with pytest.raises(KnowledgeError, match=message):
         if file == "articles.yaml":
             load_articles(root)
-        elif file == "synonyms.yaml":
+        elif file in {"synonyms.yaml", "lay_terms.yaml"}:
             load_analyzer(root)
+        elif file == "health_terms.txt":
+            load_health_terms(root)
         else:
             Texts.load(path)
 

@@ -37,6 +37,45 @@ def test_off_topic_questions_get_no_passages(knowledge: KnowledgeBase, question:
     assert not result.answered and result.hits == ()
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["does anastrozole make your hair fall out", "can i drink coffee while taking anastrozole",
+     "is a dexa scan safe if im pregnant", "how much does prolia cost in canada without insurance",
+     "does arimidex cause insomnia"],
+)
+def test_an_unknown_health_topic_is_not_answered_with_something_nearby(knowledge: KnowledgeBase, question: str) -> None:
+    # The key word (hair, coffee, pregnant, insurance, insomnia) names a health topic the articles never
+    # mention; "anastrozole", "dexa" or "prolia" matching is not an answer to it.
+    assert not knowledge.searcher.search(question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("ok so nobody explained this to me, why exactly does arimidex make my bones weaker", "bone"),
+        ("got my dexa results back, t score -1.7 at the hip. what does that even mean", "t-score"),
+        ("do beer and cigarettes make the bone loss worse", "excessive alcohol consumption and smoking"),
+    ],
+)
+def test_chatter_and_odd_numbers_do_not_make_an_answerable_question_refused(
+    knowledge: KnowledgeBase, question: str, expected: str
+) -> None:
+    texts = _texts(knowledge, question)
+    assert texts, question
+    assert any(expected in text.casefold() for text in texts), texts
+
+
+def test_real_english_words_are_not_corrected_into_article_words(knowledge: KnowledgeBase) -> None:
+    assert knowledge.searcher.search("does insurance cover a generic").corrections == {}
+    assert knowledge.searcher.search("excercise and bisphosponates").corrections == {
+        "excercise": "exercise", "bisphosponates": "bisphosphonates"}
+
+
+def test_how_often_prefers_a_passage_that_states_a_frequency(knowledge: KnowledgeBase) -> None:
+    texts = _texts(knowledge, "how often should i get my e2 checked on trt plus adex")
+    assert any("every 3-6 months initially, then annually" in text.casefold() for text in texts), texts
+
+
 @pytest.mark.parametrize("question", ["", "   ", "?!?!", "what is it", "\x00\x01"])
 def test_empty_and_stop_word_queries_are_refused_not_crashed(knowledge: KnowledgeBase, question: str) -> None:
     result = knowledge.searcher.search(question)

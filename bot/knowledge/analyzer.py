@@ -144,6 +144,15 @@ class Analyzer:
         A hyphenated word counts as its parts for phrase matching ("x-ray" == "x ray") and also as one
         joined word ("t-score" -> "tscore"), added after the phrase pass so it cannot break a phrase.
         """
+        return [word for word, _ in self.expand_weighted(words)]
+
+    def expand_weighted(self, words: Sequence[str]) -> list[tuple[str, float]]:
+        """Return ``expand``'s words, each with the share of one typed word it stands for.
+
+        A word the user typed weighs 1; the N canonical words a synonym adds weigh 1/sqrt(N) each ("trt"
+        -> testosterone, replacement, therapy: 0.58 each), so an abbreviation that expands to a long
+        phrase does not outweigh the rest of the question (1/N under-weighed them on the eval sets).
+        """
         flat: list[str] = []
         joined: list[str] = []
         for word in words:
@@ -153,21 +162,25 @@ class Analyzer:
                 joined.append("".join(parts))
             else:
                 flat.append(word)
-        out: list[str] = []
+        out: list[tuple[str, float]] = []
         i = 0
         while i < len(flat):
             rule = self._match(flat, i)
             if rule is None:
-                out.append(flat[i])
+                out.append((flat[i], 1.0))
                 i += 1
                 continue
             if rule.keep_original:
-                out.extend(flat[i : i + len(rule.phrase)])
-            out.extend(rule.replacement)
+                out.extend((word, 1.0) for word in flat[i : i + len(rule.phrase)])
+            share = 1.0 / len(rule.replacement) ** 0.5
+            out.extend((word, share) for word in rule.replacement)
             i += len(rule.phrase)
         for word in joined:
             rule = self._match([word], 0)
-            out.extend(rule.replacement if rule and len(rule.phrase) == 1 else (word,))
+            if rule and len(rule.phrase) == 1:
+                out.extend((part, 1.0 / len(rule.replacement)) for part in rule.replacement)
+            else:
+                out.append((word, 1.0))
         return out
 
     def _match(self, words: Sequence[str], start: int) -> SynonymRule | None:
@@ -180,6 +193,19 @@ class Analyzer:
     def terms_from_words(self, words: Sequence[str]) -> list[str]:
         """Return stemmed terms from surface words (synonyms applied, stop words dropped)."""
         return [stem(word) for word in self.expand(words) if word not in self.stop_words]
+
+    def query_terms(self, words: Sequence[str]) -> dict[str, float]:
+        """Return a question's distinct terms with their weights (0..1; see ``expand_weighted``).
+
+        A term said several times ("bone ... bones ... bone loss") still weighs at most one word: in a
+        short question repetition is chatter, not emphasis.
+        """
+        weights: dict[str, float] = {}
+        for word, weight in self.expand_weighted(words):
+            if word not in self.stop_words:
+                term = stem(word)
+                weights[term] = min(1.0, weights.get(term, 0.0) + weight)
+        return weights
 
     def analyze(self, text: str) -> list[str]:
         """Return the BM25 terms of a text."""

@@ -86,12 +86,30 @@ def load_english_frequency(root: Path) -> dict[str, float]:
     return table
 
 
-def load_analyzer(root: Path) -> Analyzer:
-    """Return the analyzer configured by ``root/synonyms.yaml``."""
-    file = "synonyms.yaml"
-    data = read_yaml(root / file)
+LAY_TERMS = "lay_terms.yaml"
+
+
+def load_health_terms(root: Path) -> frozenset[str]:
+    """Return the words that name a health topic (symptoms, conditions, medicines...) from ``health_terms.txt``."""
+    file = "health_terms.txt"
+    try:
+        lines = (root / file).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise KnowledgeError(file, "-", "file not found") from None
+    words = set()
+    for number, line in enumerate(lines, 1):
+        word = line.strip()
+        if not word or word.startswith("#"):
+            continue
+        if not (word.isascii() and word.isalpha() and word.islower()):
+            raise KnowledgeError(file, f"line {number}", "expected one lowercase word")
+        words.add(word)
+    return frozenset(words)
+
+
+def _synonym_map(data: Any, file: str) -> dict[str, list[str]]:
+    """Validate a ``synonyms:`` mapping canonical -> [variants] and return it."""
     synonyms = _require_mapping(data, file, "synonyms")
-    stop_words = _require_mapping(data, file, "stop_words")
     if not isinstance(synonyms, Mapping):
         raise KnowledgeError(file, "synonyms", "expected a mapping canonical -> [variants]")
     for canonical, variants in synonyms.items():
@@ -99,8 +117,22 @@ def load_analyzer(root: Path) -> Analyzer:
             raise KnowledgeError(file, str(canonical), "canonical phrase must be a non-empty string")
         if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
             raise KnowledgeError(file, canonical, "variants must be a list of non-empty strings")
+    return {canonical: list(variants) for canonical, variants in synonyms.items()}
+
+
+def load_analyzer(root: Path) -> Analyzer:
+    """Return the analyzer configured by ``synonyms.yaml`` and the lay vocabulary of ``lay_terms.yaml``.
+
+    Both map article words to what patients type; lists for the same article phrase are joined.
+    """
+    file = "synonyms.yaml"
+    data = read_yaml(root / file)
+    synonyms = _synonym_map(data, file)
+    stop_words = _require_mapping(data, file, "stop_words")
     if not isinstance(stop_words, str) or not stop_words.split():
         raise KnowledgeError(file, "stop_words", "expected a text of space-separated words")
+    for canonical, variants in _synonym_map(read_yaml(root / LAY_TERMS), LAY_TERMS).items():
+        synonyms[canonical] = [*synonyms.get(canonical, []), *variants]
     return Analyzer(stop_words.split(), synonyms)
 
 
@@ -123,7 +155,9 @@ class KnowledgeBase:
             ArticleSource(a.id, a.title, (root / a.file).read_text(encoding="utf-8")) for a in articles
         ]
         passages = tuple(ingest(sources))
-        searcher = Searcher(passages, load_analyzer(root), settings, load_english_frequency(root))
+        searcher = Searcher(
+            passages, load_analyzer(root), settings, load_english_frequency(root), load_health_terms(root)
+        )
         return cls(
             root=root,
             articles={a.id: a for a in articles},

@@ -12,7 +12,7 @@ a small positive value so common words still count, a little); an all-zero ranki
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,16 +78,21 @@ class Bm25Index:
         candidates = np.unique(np.concatenate(touched))
         return dict(zip(candidates.tolist(), scores[candidates].tolist(), strict=True))
 
-    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Return the k best (document index, score) pairs with a positive score, best first."""
+    def top(self, terms: Sequence[str] | Mapping[str, float], k: int) -> list[tuple[int, float]]:
+        """Return the k best (document index, score) pairs with a positive score, best first.
+
+        ``terms`` is a term list (repeats count again, as in ``get_scores``) or a mapping term -> query
+        weight, which multiplies that term's contribution.
+        """
         if self.size == 0 or k <= 0:
             return []
+        weighted = terms.items() if isinstance(terms, Mapping) else ((term, 1.0) for term in terms)
         scores = np.zeros(self.size, dtype=np.float64)
         matched = False
-        for term in terms:
+        for term, weight in weighted:
             posting = self.postings.get(term)
-            if posting is not None:
-                scores[posting.docs] += self.idf[term] * posting.weights
+            if posting is not None and weight > 0:
+                scores[posting.docs] += weight * self.idf[term] * posting.weights
                 matched = True
         if not matched:
             return []

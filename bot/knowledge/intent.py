@@ -111,23 +111,54 @@ def _spells(acronym: str, words: list[str]) -> bool:
     return all(letter in initials for letter in acronym)
 
 
-# "which drugs count as aromatase inhibitors", "what are examples of bisphosphonates", "types of AIs".
-_LIST_QUESTION = re.compile(
-    r"\b(?:which|what)\s+(?:drugs|medications|medicines|meds|ones|types|kinds|agents|tests|foods)\b|"
-    r"\b(?:examples? of|count as|types of|kinds of|list of|names of)\b"
-)
-_ENUMERATION = re.compile(
-    r"\b(?:like|such as|including|include|includes|e\.g\.)\s+[\w-]+(?:\s+[\w-]+)?,\s+[\w-]+(?:\s+[\w-]+)?,?"
-    r"\s+(?:and|or)\s+[\w-]+",
-    re.IGNORECASE,
-)
+# Answer types: what kind of answer a question asks for, and whether a passage holds that kind of fact.
+# A "how often" question is answered by a passage that states a frequency ("every 1-2 years"), a
+# "how much" question by one with a figure ("1% to 3%"), "which drugs count as X" by one listing
+# examples ("like anastrozole, letrozole, and exemestane"). BM25 sees neither side of this.
+_N = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|twelve|several|few)"
+ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "examples": (
+        re.compile(
+            r"\b(?:which|what)\s+(?:drugs|medications|medicines|meds|ones|types|kinds|agents|tests|foods)\b|"
+            r"\b(?:examples? of|count as|types of|kinds of|list of|names of|other ways|options)\b"
+        ),
+        re.compile(
+            r"\b(?:like|such as|including|include|includes|e\.g\.)\s+[\w-]+(?:\s+[\w-]+)?,\s+[\w-]+(?:\s+[\w-]+)?,?"
+            r"\s+(?:and|or)\s+[\w-]+",
+            re.IGNORECASE,
+        ),
+    ),
+    "frequency": (
+        re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many times\b|\bevery how\b|\bfrequency\b"),
+        re.compile(
+            rf"\bevery\s+(?:{_N}|other)\b|\b(?:annually|yearly|periodically|monthly)\b|\b(?:once|twice) (?:a|per|every)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "amount": (
+        re.compile(
+            r"\bhow (?:much|many|low|high|far|fast|quickly)\b|\bwhat (?:percent|percentage|dose|dosage|amount)\b|"
+            r"\b(?:numbers|figures|stats|statistics|roughly)\b|\bper (?:year|month)\b"
+        ),
+        re.compile(r"\d%|\d\s?percent\b|\b\d+(?:\.\d+)?\s?(?:mg|mcg|iu|ng|pg|nmol)\b", re.IGNORECASE),
+    ),
+    "timing": (
+        re.compile(r"\bwhen\b|\bhow long\b|\bhow soon\b|\bat what point\b|\bhow quickly\b|\bwhich year\b"),
+        re.compile(
+            rf"\b(?:within|after|during|over|first|by|for)\s+(?:the\s+)?(?:first\s+)?{_N}(?:\s*(?:to|-)\s*{_N})?\s*"
+            r"(?:days?|weeks?|months?|years?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+}
 
 
-def asks_for_examples(question: str) -> bool:
-    """Return True when a question asks for a list of things ("which drugs count as ...")."""
-    return bool(_LIST_QUESTION.search(fold(question)[:500]))
+def question_answer_types(question: str) -> frozenset[str]:
+    """Return the kinds of answer a question asks for ("frequency", "amount", "timing", "examples")."""
+    text = fold(question)[:500]
+    return frozenset(name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(text))
 
 
-def has_enumeration(text: str) -> bool:
-    """Return True when a passage lists examples ("AIs like anastrozole, letrozole, and exemestane")."""
-    return bool(_ENUMERATION.search(text))
+def passage_answer_types(text: str) -> frozenset[str]:
+    """Return the kinds of answer a passage holds."""
+    return frozenset(name for name, (_, holds) in ANSWER_TYPES.items() if holds.search(text))
