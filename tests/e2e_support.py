@@ -106,3 +106,5 @@ async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Running
                 await app.stop()
                 await app.post_stop(app)
         await app.post_shutdown(app)
+        # Every end-to-end run must be clean: nothing the bot sent was refused as Telegram would refuse it.
+        assert tg.rejections == [], [(r.method, r.description) for r in tg.rejections]
