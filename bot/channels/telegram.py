@@ -45,6 +45,8 @@ from bot.models import Incoming, Reply
 
 log = logging.getLogger("bot.telegram")
 RUNTIME_KEY = "runtime"
+SEND_CONNECTIONS = 8
+POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
 
 
 def _now() -> datetime:
@@ -253,6 +255,10 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
     # A second getUpdates connection lets shutdown confirm the last offset while a long poll is still
     # open, instead of waiting the poll out (PTB uses one connection by default).
     builder = builder.get_updates_connection_pool_size(2)
+    # httpx/httpcore scan their whole pool for every request state change, so PTB's default of 256
+    # connections costs CPU on every message once many are open (encode/httpcore#1035). A few
+    # keep-alive connections carry ~30 messages/s to Telegram; a request waits for a free one instead.
+    builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app = builder.concurrent_updates(settings.telegram_concurrency).build()
     app.bot_data[RUNTIME_KEY] = runtime
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))

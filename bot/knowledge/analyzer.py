@@ -45,8 +45,9 @@ def fold(text: str) -> str:
     """Return text with Unicode compatibility forms, quotes, dashes and Greek letters folded, lowercased."""
     text = unicodedata.normalize("NFKC", text[:_MAX_TEXT]).translate(_FOLD)
     text = _GLUED.sub(" ", text)
-    # Drop accents (oestrogène -> oestrogene) but keep the base letters.
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    if not text.isascii():  # almost every message is plain ASCII: skip the per-character pass
+        # Drop accents (oestrogène -> oestrogene) but keep the base letters.
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return text.casefold()
 
 
