@@ -214,10 +214,10 @@ class Searcher:
         articles use them once) weigh little. Ranking itself always uses the plain BM25 idf.
         """
         idf = self.index.idf.get(term)
-        if idf is None and term.lstrip("-")[:1].isdigit():
-            # A number the articles never use ("my score was -1.7", "i'm 64") is a detail of the
-            # question, not its topic.
-            return self.max_idf * UNKNOWN_MIN_SHARE
+        if term.lstrip("-")[:1].isdigit():
+            # A number ("my score was -1.7", "i'm 64", "for 3 days") is a detail of the question, not its
+            # topic, even where the articles happen to use it.
+            return min(self.max_idf if idf is None else idf, self.max_idf * UNKNOWN_MIN_SHARE)
         if idf is None and term in self.health_terms:
             return self.max_idf  # a health topic the articles never mention: the question is about it
         zipf = self.english_zipf.get(term, 0.0)
