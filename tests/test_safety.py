@@ -21,7 +21,8 @@ URGENT = {
     "breathing": ["i can't breathe properly", "having trouble breathing since this morning"],
     "allergy": ["my tongue is swelling", "my face and lips are swollen after my pill", "throat is closing up"],
     "self_harm": ["i want to kill myself", "I don’t want to live anymore", "thinking about ending my life",
-                  "i have been self-harming"],
+                  "i have been self-harming", "my pills are lined up and i want to take them all tonight",
+                  "i can't do this anymore"],
     "severe_pain": ["sudden severe pain in my back", "the worst headache of my life"],
     "other_emergency": ["my husband passed out and won't wake", "she's coughing up blood"],
     "stroke": ["feeling really dizzy and my left arm is numb", "suddenly can't speak properly"],
@@ -40,6 +41,9 @@ MEDICATION = [
     "I missed my anastrozole yesterday",
     "can i skip this weeks fosamax, im travelling",
     "should i skip my prolia shot this time",
+    "skipping my next prolia shot, i feel fine. thats ok right?",
+    "cutting my arimidex pills in half from now on",
+    "my sister has leftover fosamax, can i just take hers",
     "thinking about coming off anastrozole because of joint pain",
 ]
 
@@ -70,7 +74,8 @@ def test_general_questions_and_history_get_a_caution_not_the_emergency_reply(
 
 
 def test_idioms_are_not_emergencies(knowledge: KnowledgeBase) -> None:
-    for message in ("my joints are killing me on arimidex", "this hot flash thing is killing me",
+    for message in ("i take all my pills in the morning, is that ok", "should i take them all with food",
+                    "my joints are killing me on arimidex", "this hot flash thing is killing me",
                     "my right hand goes numb at night since starting anastrozole"):
         verdict = knowledge.safety.check(message)
         assert verdict.urgent is None and verdict.caution is None, message
