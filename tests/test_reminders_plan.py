@@ -80,8 +80,18 @@ def test_plan_shows_the_schedule_with_quotes(svc: ReminderService, plan: Monitor
     reply = one(svc.plan(ALICE, ALICE, "", NOW))
     quotes = [b.text for b in reply.blocks if b.style is Style.QUOTE]
     assert quotes == [q.text for item in plan.items for q in item.quotes]
-    assert any(b.style is Style.SOURCE and "002" in b.text for b in reply.blocks)
+    assert any(b.style is Style.SOURCE and "002" in b.text for b in reply.blocks)  # no titles given: the id
     assert data_of(reply) == ["r:plan:w", "r:plan:m"]
+    assert len(reply.plain_text) < 4096  # one Telegram message
+
+
+def test_plan_cites_articles_by_title(tmp_path: Path, texts: ReminderTexts, plan: MonitoringPlan) -> None:
+    titles = {"002": "Monitoring bone density", "004": "Men on TRT"}
+    with Database(tmp_path / "bot.sqlite3") as db:
+        service = ReminderService(db, texts=texts, plan=plan, article_titles=titles)
+        reply = one(service.plan(ALICE, ALICE, "", NOW))
+    sources = [b.text for b in reply.blocks if b.style is Style.SOURCE]
+    assert "From: Monitoring bone density" in sources and "From: Men on TRT" in sources
     assert len(reply.plain_text) < 4096  # one Telegram message
 
 

@@ -9,7 +9,7 @@ state persisted in the ``flows`` table (so an unfinished /remind survives a rest
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +42,7 @@ class ServiceBase:
         max_active: int = 50,
         max_years_ahead: int = 5,
         plan: MonitoringPlan | None = None,
+        article_titles: Mapping[str, str] | None = None,
         flow_ttl: timedelta = FLOW_TTL,
     ) -> None:
         try:
@@ -57,6 +58,7 @@ class ServiceBase:
         self.default_timezone = default_timezone
         self.default_offsets = tuple(sorted(set(default_offsets), reverse=True))
         self.default_remind_time = default_remind_time
+        self.article_titles = dict(article_titles or {})  # for citing plan quotes by title
         self.max_active = max_active
         self.max_years_ahead = max_years_ahead
         self.monitoring_plan = plan

@@ -54,7 +54,9 @@ class PlanCommands(ServiceBase):
                 key = "plan_item_every" if item.every_months else "plan_item_once"
                 blocks.append(Block(t(key, title=item.title, months=item.every_months), Style.ITEM))
                 blocks.extend(Block(quote.text, Style.QUOTE) for quote in item.quotes)
-                articles = ", ".join(dict.fromkeys(quote.article for quote in item.quotes))
+                articles = "; ".join(
+                    dict.fromkeys(self.article_titles.get(quote.article, quote.article) for quote in item.quotes)
+                )
                 blocks.append(Block(t("plan_source", article=articles), Style.SOURCE))
                 if item.note:
                     blocks.append(Block(item.note))

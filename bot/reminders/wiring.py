@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.knowledge.base import load_articles
 from bot.models import Block, Incoming, Reply
 from bot.reminders.delivery import DeliveryLoop, Sender
 from bot.reminders.plan import load_plan
@@ -100,6 +101,7 @@ def build_reminders(database: Database, settings: Any) -> ReminderCommands:
         default_remind_time=settings.reminder_time,
         max_active=settings.max_active_reminders,
         plan=plan,
+        article_titles={article.id: article.title for article in load_articles(knowledge)},
     )
     # Reminder notices may use up to 27 of Telegram's ~30 messages/second: 3 stay free for answers to
     # people chatting while a burst of reminders goes out (the channel's limiter enforces the 30).
