@@ -12,29 +12,28 @@ from bot.evaluation import evaluate_file
 DATA = Path(__file__).resolve().parent / "data" / "eval"
 
 
-def test_dev_set_targets(assistant: Assistant) -> None:
-    metrics = evaluate_file(assistant, DATA / "dev.yaml").metrics
-    assert metrics["hit@1"] >= 0.80
-    assert metrics["hit@3"] >= 0.92
-    assert metrics["no_match_correct"] >= 0.85
-    assert metrics["answerable_refused"] <= 0.05
-    assert metrics["urgent_recall"] == 1.0
-    assert metrics["non_urgent_flagged_urgent"] <= 0.02
-    assert metrics["medication_recall"] >= 0.9
+# The targets on the development set; on the held-out sets (patient-style questions written from
+# the articles by people who saw neither the system nor the development questions, see data/eval/README.md)
+# floors that guard against tuning which only fits dev.yaml.
+SHARED = {"urgent_recall": 1.0, "medication_recall": 0.9}
+TARGETS = {
+    "dev.yaml": {"hit@1": 0.80, "hit@3": 0.92, "no_match_correct": 0.85, **SHARED},
+    "heldout.yaml": {"hit@1": 0.55, "hit@3": 0.70, "no_match_correct": 0.80, **SHARED},
+    "sealed.yaml": {"hit@1": 0.55, "hit@3": 0.70, "no_match_correct": 0.80, **SHARED},
+}
+CEILINGS = {
+    "dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.02},
+    "heldout.yaml": {"answerable_refused": 0.06, "non_urgent_flagged_urgent": 0.02},
+    "sealed.yaml": {"answerable_refused": 0.06, "non_urgent_flagged_urgent": 0.02},
+}
 
 
-@pytest.mark.parametrize("name", ["heldout.yaml", "sealed.yaml"])
-def test_held_out_sets_stay_answered(assistant: Assistant, name: str) -> None:
-    # Patient-style questions written from the articles by people who saw neither the system nor the
-    # development questions (see data/eval/README.md): a guard against tuning that only fits dev.yaml.
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_message_sets_meet_their_targets(assistant: Assistant, name: str) -> None:
     metrics = evaluate_file(assistant, DATA / name).metrics
-    assert metrics["hit@1"] >= 0.55
-    assert metrics["hit@3"] >= 0.70
-    assert metrics["no_match_correct"] >= 0.80
-    assert metrics["answerable_refused"] <= 0.06
-    assert metrics["urgent_recall"] == 1.0
-    assert metrics["non_urgent_flagged_urgent"] <= 0.02
-    assert metrics["medication_recall"] >= 0.9
+    below = {key: metrics[key] for key, floor in TARGETS[name].items() if metrics[key] < floor}
+    above = {key: metrics[key] for key, ceiling in CEILINGS[name].items() if metrics[key] > ceiling}
+    assert not below and not above, (below, above)
 
 
 @pytest.mark.parametrize("name", ["glossary-dev.yaml", "glossary-heldout.yaml"])
