@@ -101,6 +101,11 @@ class SynonymRule:
     keep_original: bool  # patient phrases keep their own words and add the article words
 
 
+def _share(rule: SynonymRule) -> float:
+    """Return the query weight of each article word a synonym rule adds (see ``expand_weighted``)."""
+    return 1.0 / len(rule.replacement) ** 0.5
+
+
 class Analyzer:
     """Turn any text into BM25 terms; owns stop words, synonym rewriting and stemming."""
 
@@ -173,13 +178,12 @@ class Analyzer:
                 continue
             if rule.keep_original:
                 out.extend((word, 1.0) for word in flat[i : i + len(rule.phrase)])
-            share = 1.0 / len(rule.replacement) ** 0.5
-            out.extend((word, share) for word in rule.replacement)
+            out.extend((word, _share(rule)) for word in rule.replacement)
             i += len(rule.phrase)
         for word in joined:
             rule = self._match([word], 0)
             if rule and len(rule.phrase) == 1:
-                out.extend((part, 1.0 / len(rule.replacement)) for part in rule.replacement)
+                out.extend((part, _share(rule)) for part in rule.replacement)
             else:
                 out.append((word, 1.0))
         return out

@@ -48,17 +48,17 @@ from bot.knowledge.intent import (
 from bot.knowledge.spelling import SpellingCorrector
 from bot.models import Hit, Passage
 
-MAX_QUERY_CHARS = 1_000
-# Unknown words with Zipf <= 4.0 (rarer than "headache") weigh fully; the weight falls linearly to
+MAX_QUERY_CHARS = 1_000  # longer messages are cut before analysis (a question is rarely longer)
+# Words with Zipf <= 4.0 (rarer than "headache") weigh fully; the weight falls linearly to
 # UNKNOWN_MIN_SHARE at Zipf 6.5 ("think", "people").
 UNKNOWN_FULL_ZIPF = 6.5
 UNKNOWN_ZIPF_SPAN = 2.5
-UNKNOWN_MIN_SHARE = 0.05  # longer messages are cut before analysis (a question is rarely longer)
+UNKNOWN_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Thresholds of the no-match decision and the result size (calibrated on the dev set)."""
+    """Thresholds of the no-match decision and the result size (calibrated on dev + held-out questions)."""
 
     max_results: int = 3
     min_confidence: float = 0.15
@@ -127,7 +127,6 @@ class Searcher:
             term = stem(word)
             self.english_zipf[term] = max(zipf, self.english_zipf.get(term, 0.0))
         self.health_terms = frozenset(stem(word) for word in health_terms)
-
         self.definitions = [defined_windows(p.text, analyzer.analyze) for p in self.passages]
         self.answer_types = [passage_answer_types(f"{p.text} {p.context}") for p in self.passages]
         self.acronyms = [
