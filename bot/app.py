@@ -52,8 +52,9 @@ def build_runtime(settings: Settings) -> Runtime:
 
     settings.database.parent.mkdir(parents=True, exist_ok=True)
     database = Database(Path(settings.database))
-    reminders = build_reminders(database, settings)
     knowledge = load_knowledge(settings)
+    titles = {article_id: article.title for article_id, article in knowledge.articles.items()}
+    reminders = build_reminders(database, settings, article_titles=titles)
     assistant = Assistant(
         knowledge,
         load_texts(settings),

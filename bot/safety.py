@@ -170,7 +170,7 @@ class SafetyRules:
                     id=str(raw["id"]),
                     categories=frozenset(map(str, applies_to)),
                     when=_patterns(raw.get("when"), file, f"{entry}.when", key="when"),
-                    unless=_patterns(raw.get("unless") or ["(?!)"], file, f"{entry}.unless", key="unless"),
+                    unless=_patterns(raw["unless"], file, f"{entry}.unless", key="unless") if "unless" in raw else (),
                 )
             )
         medication_patterns = _patterns(medication.get("patterns"), file, "medication")

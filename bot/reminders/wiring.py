@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.knowledge.base import load_articles
 from bot.models import Block, Incoming, Reply
 from bot.reminders.delivery import DeliveryLoop, Sender
 from bot.reminders.plan import load_plan
@@ -88,8 +87,13 @@ class ReminderCommands:
         return self.service.handle_button(user_id, chat_id, data, now)
 
 
-def build_reminders(database: Database, settings: Any) -> ReminderCommands:
-    """Build the reminder commands from settings; raises KnowledgeError/ConfigError on bad content."""
+def build_reminders(
+    database: Database, settings: Any, article_titles: Mapping[str, str] | None = None
+) -> ReminderCommands:
+    """Build the reminder commands from settings; raises KnowledgeError/ConfigError on bad content.
+
+    ``article_titles`` (article id -> title, from the loaded knowledge) lets /plan cite by title.
+    """
     knowledge = settings.knowledge_dir
     texts = load_reminder_texts(knowledge / "reminders.yaml")
     plan = load_plan(knowledge / "plan.yaml", articles_dir=knowledge / "articles")
@@ -101,7 +105,7 @@ def build_reminders(database: Database, settings: Any) -> ReminderCommands:
         default_remind_time=settings.reminder_time,
         max_active=settings.max_active_reminders,
         plan=plan,
-        article_titles={article.id: article.title for article in load_articles(knowledge)},
+        article_titles=article_titles,
     )
     # Reminder notices may use up to 27 of Telegram's ~30 messages/second: 3 stay free for answers to
     # people chatting while a burst of reminders goes out (the channel's limiter enforces the 30).
