@@ -128,6 +128,20 @@ def test_loader_rejects_an_exception_for_an_unknown_category(tmp_path: Path) -> 
         SafetyRules.load(path)
 
 
+def test_an_exception_without_unless_always_applies(tmp_path: Path) -> None:
+    path = tmp_path / "safety.yaml"
+    path.write_text(
+        "urgent:\n  reply: {title: t, body: b}\n  caution: 'careful: {label}'\n  categories:\n"
+        "    - {id: chest, label: chest pain, patterns: [chest pain]}\n"
+        "  exceptions:\n    - {id: general, categories: [chest], when: [cause]}\n"
+        "medication:\n  reply: {title: t, body: b}\n  patterns: [x]\ndisclaimer: {short: s, full: f}\n"
+    )
+    rules = SafetyRules.load(path)
+    assert rules.check("my chest pain").kind == "urgent"
+    verdict = rules.check("does it cause chest pain in me")
+    assert verdict.urgent is None and verdict.caution is not None
+
+
 def test_loader_names_file_and_entry(tmp_path: Path) -> None:
     path = tmp_path / "safety.yaml"
     path.write_text(
