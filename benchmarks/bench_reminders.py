@@ -7,7 +7,7 @@ What it measures, and how
    HTTP 429 with ``retry_after: 1``. Every answered call is recorded with its ``time.monotonic()``.
 2. A fresh SQLite file (in a temporary folder) gets N users (``user_id == chat_id``, disclaimer accepted,
    through ``Database.upsert_user`` / ``accept_disclaimer``) and one reminder each, created through
-   ``ReminderStore.create`` with ``offsets=(1,)``, ``remind_time`` = the current UTC minute and an all-day
+   ``ReminderRepository.create`` with ``offsets=(1,)``, ``remind_time`` = the current UTC minute and an all-day
    event tomorrow (timezone UTC). So each reminder has exactly one delivery, its ``fire_at`` is the start
    of the current minute (all N due in the same minute, not late) and its event is >= 24 h ahead. The only
    trick: ``create`` is given ``now`` = that minute minus one second, because the store (rightly) never
@@ -61,8 +61,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the fake server lives in tests/fake_telegram
 
 import bot.reminders.delivery as delivery_module  # noqa: E402
-from bot.reminders.store import ReminderStore  # noqa: E402
-from bot.storage import Database  # noqa: E402
+from bot.reminders.repository import ReminderRepository  # noqa: E402
+from bot.storage import Database, UserRepository  # noqa: E402
 from tests.fake_telegram import FakeTelegramServer  # noqa: E402
 
 RATE_LIMIT = 30  # the fake server's sendMessage limit per sliding second (Telegram's is ~30)
@@ -92,12 +92,12 @@ def prepare_database(path: Path, count: int) -> tuple[set[int], datetime]:
     created = fire - timedelta(seconds=1)  # the store schedules only deliveries after "now"
     expected: set[int] = set()
     with Database(path) as db:
-        store = ReminderStore(db)
+        store = ReminderRepository(db)
         with db.transaction():  # re-entrant: every upsert/create below joins this one transaction
             for index in range(count):
                 user_id = FIRST_CHAT + index
-                db.upsert_user(user_id, user_id, created)
-                db.accept_disclaimer(user_id, created)
+                UserRepository(db).upsert(user_id, user_id, created)
+                UserRepository(db).accept_disclaimer(user_id, created)
                 _, deliveries = store.create(
                     user_id=user_id,
                     chat_id=user_id,

@@ -88,7 +88,7 @@ from sample_questions import fmt_ms, load_questions, percentile_ms  # noqa: E402
 from bot.app import build_assistant  # noqa: E402
 from bot.channels.telegram_html import render_reply  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.storage import Database  # noqa: E402
+from bot.storage import Database, UserRepository  # noqa: E402
 from tests.fake_telegram import FakeTelegramServer  # noqa: E402
 
 KNOWLEDGE = REPO / "knowledge"
@@ -140,8 +140,8 @@ def accept_users(path: Path) -> None:
     with Database(path) as database, database.transaction():  # one transaction for all writes
         for first, count in ((FIRST_USER, USERS), (WARMUP_FIRST_USER, WARMUP_MESSAGES)):
             for user_id in range(first, first + count):
-                database.upsert_user(user_id, user_id, now)
-                database.accept_disclaimer(user_id, now)
+                UserRepository(database).upsert(user_id, user_id, now)
+                UserRepository(database).accept_disclaimer(user_id, now)
 
 
 def question_for(pool: list[tuple[str, str]], user_index: int, nth: int) -> tuple[str, str]:

@@ -91,7 +91,7 @@ def _cmd_glossary(settings: Settings, options: argparse.Namespace, out: TextIO) 
         if options.json:
             _print_json(glossary_json(result), out)
         else:
-            out.write(render_plain(assistant.compose.glossary_result(result)) + "\n\n")
+            out.write(render_plain(assistant.deps.compose.glossary_result(result)) + "\n\n")
     return 0
 
 

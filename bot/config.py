@@ -1,7 +1,9 @@
 """Settings: one frozen object loaded from a YAML file plus environment overrides.
 
-This module is the only reader of ``os.environ`` in the project (a test checks it). Every key is
-documented in ``config.example.yaml`` (another test checks that too). Problems are reported as
+Every setting is one row of ``OPTIONS``: its name, type, default, limits, environment variable and a
+one-line help. That table is the only place a setting's rules are stated: loading validates against
+it, ``config.example.yaml`` is checked against it (tests), and ``Settings`` mirrors it field by field
+(a test checks that too). This module is the only reader of ``os.environ`` in the project. Problems are
 ``ConfigError`` naming the key; the bot token never appears in an error or a repr.
 """
 
@@ -10,10 +12,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -22,30 +24,69 @@ from bot.errors import ConfigError
 from bot.yamlfile import load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 ENV_CONFIG = "PATIENT_BOT_CONFIG"
-ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
-ENV_BASE_URL = "TELEGRAM_API_BASE_URL"
-ENV_DATABASE = "PATIENT_BOT_DATABASE"
-ENV_KNOWLEDGE = "PATIENT_BOT_KNOWLEDGE"
-ENV_LOG_KEY = "PATIENT_BOT_LOG_KEY"
-ENV_WEBHOOK_SECRET = "PATIENT_BOT_WEBHOOK_SECRET"
-ENV_LOG_TEXT = "PATIENT_BOT_DEBUG_LOG_TEXT"
+# Reminder offsets (days before an event): stated once, used by the config and by /remind settings.
+MAX_REMINDER_OFFSETS = 5
+MAX_OFFSET_DAYS = 60
+
+Kind = Literal["str", "int", "float", "bool", "path", "time", "timezone", "offsets", "ids", "level"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: how it is read, its default and limits, and what it is for."""
+
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+    minimum: float | None = None
+    env: str | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("telegram_token", "str", None, "Telegram bot token from @BotFather (set it in the environment)",
+           env="TELEGRAM_BOT_TOKEN"),
+    Option("telegram_api_base_url", "str", None, "a self-hosted Bot API server, PTB's base_url",
+           env="TELEGRAM_API_BASE_URL"),
+    Option("telegram_max_per_second", "float", 30.0, "bot-wide sending limit; 0 turns the limiter off", minimum=0),
+    Option("telegram_concurrency", "int", 32, "updates processed at once", minimum=1),
+    Option("knowledge_dir", "path", PROJECT_ROOT / "knowledge", "the knowledge folder", env="PATIENT_BOT_KNOWLEDGE"),
+    Option("database", "path", Path("data/patient-bot.sqlite3"), "the SQLite database file",
+           env="PATIENT_BOT_DATABASE"),
+    Option("emergency_number", "str", "112", "emergency number shown in seek-care-now replies"),
+    Option("default_timezone", "timezone", "UTC", "timezone used until a user sets one (IANA name)"),
+    Option("reminder_offsets_days", "offsets", (7, 1, 0),
+           f"days before the date at which reminders fire (1 to {MAX_REMINDER_OFFSETS} values, 0 to {MAX_OFFSET_DAYS})"),
+    Option("reminder_time", "time", time(9, 0), "local time of day at which reminders fire (HH:MM)"),
+    Option("max_active_reminders", "int", 50, "most active reminders one user may have", minimum=1),
+    Option("retention_days", "int", 30, "finished reminders are deleted after this many days", minimum=1),
+    Option("operator_name", "str", "the clinic that runs this bot", "who runs the bot, shown by /privacy"),
+    Option("operator_contact", "str", "your clinic's reception", "how to reach the operator, shown by /privacy"),
+    Option("admin_ids", "ids", (), "Telegram user ids allowed to use /stats and /reload"),
+    Option("flood_max_messages", "int", 20, "messages per window before a user is muted", minimum=1),
+    Option("flood_window_seconds", "int", 60, "flood counting window", minimum=1),
+    Option("flood_mute_seconds", "int", 120, "how long a flooding user is muted", minimum=1),
+    Option("max_message_chars", "int", 2000, "longer questions are cut to this many characters", minimum=1),
+    Option("log_level", "level", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Option("log_hash_key", "str", None, "key of the hash that replaces user ids in logs", env="PATIENT_BOT_LOG_KEY"),
+    Option("debug_log_text", "bool", False, "log message texts (never in production)", env="PATIENT_BOT_DEBUG_LOG_TEXT"),
+    Option("webhook_listen", "str", "0.0.0.0", "address the webhook server listens on"),
+    Option("webhook_port", "int", 8443, "port of the webhook server", minimum=1),
+    Option("webhook_url", "str", None, "public HTTPS URL Telegram posts to"),
+    Option("webhook_path", "str", "telegram", "path of the webhook"),
+    Option("webhook_secret_token", "str", None, "secret Telegram sends with every webhook request",
+           env="PATIENT_BOT_WEBHOOK_SECRET"),
+    Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0),
+)
+OPTION = {option.name: option for option in OPTIONS}
 # Environment variable -> settings key it overrides.
-ENV_OVERRIDES = {
-    ENV_TOKEN: "telegram_token",
-    ENV_BASE_URL: "telegram_api_base_url",
-    ENV_DATABASE: "database",
-    ENV_KNOWLEDGE: "knowledge_dir",
-    ENV_LOG_KEY: "log_hash_key",
-    ENV_WEBHOOK_SECRET: "webhook_secret_token",
-    ENV_LOG_TEXT: "debug_log_text",
-}
+ENV_OVERRIDES = {option.env: option.name for option in OPTIONS if option.env}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable about the bot; build it with ``load_settings``."""
+    """Everything configurable about the bot; build it with ``load_settings`` (rules: ``OPTIONS``)."""
 
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
@@ -82,80 +123,70 @@ class Settings:
         return ZoneInfo(self.default_timezone)
 
 
-def _parse_bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigError(f"{key}: expected true or false, got {value!r}")
-
-
-def _parse_int(value: Any, key: str, minimum: int = 0) -> int:
+def _integer(value: Any, key: str, minimum: float | None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{key}: must be at least {minimum}")
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{key}: must be at least {minimum:g}")
     return number
 
 
-def _parse_time(value: Any, key: str) -> time:
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
-    if not match:
-        raise ConfigError(f"{key}: expected a time HH:MM, got {value!r}")
-    return time(int(match.group(1)), int(match.group(2)))
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [part for part in str(value).split(",") if part.strip()]
 
 
-def _convert(key: str, value: Any) -> Any:
+def _offsets(value: Any, key: str) -> tuple[int, ...]:
+    offsets = tuple(sorted({_integer(item, key, 0) for item in _items(value)}, reverse=True))
+    if not 1 <= len(offsets) <= MAX_REMINDER_OFFSETS or offsets[0] > MAX_OFFSET_DAYS:
+        raise ConfigError(f"{key}: expected 1 to {MAX_REMINDER_OFFSETS} offsets between 0 and {MAX_OFFSET_DAYS} days")
+    return offsets
+
+
+def _convert(option: Option, value: Any) -> Any:
     """Return a config value converted to its settings type, or raise ConfigError naming the key."""
-    if value is None:
-        return None
-    if key == "telegram_max_per_second":
-        try:
-            rate = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key}: expected a number of messages per second") from None
-        if rate < 0:
-            raise ConfigError(f"{key}: must be 0 (no limiter) or more")
-        return rate
-    if key == "telegram_concurrency":
-        return _parse_int(value, key, minimum=1)
-    if key in {"knowledge_dir", "database"}:
-        return Path(str(value)).expanduser()
-    if key == "debug_log_text":
-        return _parse_bool(value, key)
-    if key in {"max_active_reminders", "retention_days", "flood_max_messages", "flood_window_seconds",
-               "flood_mute_seconds", "max_message_chars", "webhook_port"}:
-        return _parse_int(value, key, minimum=1)
-    if key == "health_port":
-        return _parse_int(value, key, minimum=0)
-    if key == "reminder_time":
-        return _parse_time(value, key)
-    if key == "reminder_offsets_days":
-        items = value if isinstance(value, list) else str(value).split(",")
-        offsets = tuple(sorted({_parse_int(item, key) for item in items}, reverse=True))
-        if not offsets or offsets[0] > 60:
-            raise ConfigError(f"{key}: expected 1 to 10 offsets between 0 and 60 days")
-        return offsets
-    if key == "admin_ids":
-        items = value if isinstance(value, list) else str(value).split(",")
-        return tuple(_parse_int(item, key) for item in items if str(item).strip())
-    if key == "default_timezone":
-        try:
-            ZoneInfo(str(value))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{key}: unknown IANA timezone {value!r} (e.g. Europe/London)") from None
-        return str(value)
-    if key == "log_level":
-        level = str(value).upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ConfigError(f"{key}: expected DEBUG, INFO, WARNING or ERROR")
-        return level
-    return str(value)
+    key = option.name
+    match option.kind:
+        case "str":
+            return str(value)
+        case "int":
+            return _integer(value, key, option.minimum)
+        case "float":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+            if option.minimum is not None and number < option.minimum:
+                raise ConfigError(f"{key}: must be {option.minimum:g} or more")
+            return number
+        case "bool":
+            text = str(value).strip().lower()
+            if isinstance(value, bool) or text in {"1", "true", "yes", "on", "0", "false", "no", "off", ""}:
+                return value if isinstance(value, bool) else text in {"1", "true", "yes", "on"}
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        case "path":
+            return Path(str(value)).expanduser()
+        case "time":
+            match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+            if not match:
+                raise ConfigError(f"{key}: expected a time HH:MM, got {value!r}")
+            return time(int(match.group(1)), int(match.group(2)))
+        case "timezone":
+            try:
+                ZoneInfo(str(value))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"{key}: unknown IANA timezone {value!r} (e.g. Europe/London)") from None
+            return str(value)
+        case "offsets":
+            return _offsets(value, key)
+        case "ids":
+            return tuple(_integer(item, key, None) for item in _items(value))
+        case "level":
+            level = str(value).upper()
+            if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+                raise ConfigError(f"{key}: expected DEBUG, INFO, WARNING or ERROR")
+            return level
 
 
 def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
@@ -176,9 +207,8 @@ def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | 
     for variable, key in ENV_OVERRIDES.items():
         if env.get(variable):
             values[key] = env[variable]
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(values) - known)
+    unknown = sorted(str(key) for key in set(values) - set(OPTION))
     if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(map(str, unknown))} (see config.example.yaml)")
-    converted = {key: _convert(key, value) for key, value in values.items()}
-    return Settings(**{k: v for k, v in converted.items() if v is not None})
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)} (see config.example.yaml)")
+    converted = {key: _convert(OPTION[key], value) for key, value in values.items() if value is not None}
+    return Settings(**converted)

@@ -85,7 +85,8 @@ def _ratio(part: int, whole: int) -> float:
 def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) -> Report:
     """Run every message item through ``Assistant.ask`` and compute the metrics."""
     report = Report("messages", counts={kind: 0 for kind in KINDS})
-    hit1 = hit3 = rr = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = 0
+    rr = 0.0
+    hit1 = hit3 = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = 0
     med_ok = med_passage_ok = med_with_expect = 0
     for item in items:
         kind = str(item.get("kind"))

@@ -49,8 +49,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 data[name] = value
-        if getattr(record, "text", None) is not None:
-            data["text"] = record.text  # only set when debug_log_text is on
+        text = getattr(record, "text", None)
+        if text is not None:
+            data["text"] = text  # only set when debug_log_text is on
         if record.exc_info and record.exc_info[0] is not None:
             data["exception"] = record.exc_info[0].__name__  # the type only: messages can hold user text
         return json.dumps(data, ensure_ascii=False)

@@ -2,8 +2,7 @@
 
 Owns how knowledge is presented: the best passage quoted with its key sentence emphasised, its source,
 buttons for more passages and for glossary terms, and the disclaimer footer. Channels only render these.
-Button data formats (all ASCII, <= 64 bytes): ``m:<id>,<id>`` more passages, ``g:<entry>`` a definition,
-``ga:<entry>`` other definitions, ``gl`` the A-Z index, ``gl:<letter>:<page>`` a glossary page.
+Button data comes from the codec in ``bot/buttons.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.buttons import Consent, Define, DefineAlternatives, GlossaryIndex, GlossaryPage, MorePassages
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.search import SearchResult
 from bot.models import Block, Button, GlossaryEntry, GlossaryResult, Hit, Passage, Reply, ReplyKind, Style
@@ -77,15 +77,15 @@ class ReplyComposer:
         blocks = self.passage_blocks(best, result.terms)
         buttons: list[tuple[Button, ...]] = []
         if rest:
-            ids = ",".join(hit.passage.id for hit in rest)
-            buttons.append((Button(self.texts.get("more_button"), f"m:{ids}"),))
+            more = MorePassages(tuple(hit.passage.id for hit in rest))
+            buttons.append((Button(self.texts.get("more_button"), more.pack()),))
         buttons.extend(self.define_buttons(best.passage.text))
         return Reply(kind, (*blocks, self.footer()), tuple(buttons), result.hits)
 
     def define_buttons(self, text: str) -> list[tuple[Button, ...]]:
         """Return one button row per glossary term found in a text (at most three)."""
         entries = self.knowledge.glossary.find_in_text(text, limit=MAX_DEFINE_BUTTONS)
-        return [(Button(self.texts.get("define_button", term=e.term)[:60], f"g:{e.id}"),) for e in entries]
+        return [(Button(self.texts.get("define_button", term=e.term)[:60], Define(e.id).pack()),) for e in entries]
 
     def more(self, passage_ids: Sequence[str]) -> Reply:
         """Return the further passages behind a "More" button, or an expired notice."""
@@ -139,6 +139,13 @@ class ReplyComposer:
             return [guard]
         return [guard, self.answer(result, ReplyKind.MEDICATION)]
 
+    def consent_request(self) -> Reply:
+        """Return the disclaimer with the "I understand" button (first contact)."""
+        disclaimer = self.disclaimer()
+        button = ((Button(self.texts.get("consent_button"), Consent().pack()),),)
+        blocks = (Block(self.texts.get("consent_title"), Style.TITLE), *disclaimer.blocks[1:])
+        return Reply(ReplyKind.INFO, blocks, button)
+
     def disclaimer(self) -> Reply:
         """Return the full disclaimer."""
         text = self.knowledge.safety.texts.disclaimer_full.format(number=self.emergency_number)
@@ -158,7 +165,7 @@ class ReplyComposer:
         buttons: tuple[tuple[Button, ...], ...] = ()
         if entry.alternatives and not alternatives:
             blocks.append(Block(self.texts.get("glossary_alternatives", count=len(entry.alternatives))))
-            buttons = ((Button(self.texts.get("glossary_alternative_button"), f"ga:{entry.id}"),),)
+            buttons = ((Button(self.texts.get("glossary_alternative_button"), DefineAlternatives(entry.id).pack()),),)
         return Reply(ReplyKind.GLOSSARY, (*blocks, self.footer()), buttons)
 
     def glossary_result(self, result: GlossaryResult) -> Reply:
@@ -170,13 +177,13 @@ class ReplyComposer:
             blocks.append(Block(self.texts.get("glossary_suggestions")))
         else:
             blocks.append(Block(self.texts.get("glossary_no_suggestions")))
-        buttons = tuple((Button(e.term[:60], f"g:{e.id}"),) for e in result.suggestions[:3])
+        buttons = tuple((Button(e.term[:60], Define(e.id).pack()),) for e in result.suggestions[:3])
         return Reply(ReplyKind.GLOSSARY, tuple(blocks), buttons)
 
     def glossary_index(self) -> Reply:
         """Return the A-Z letter buttons, five to a row."""
         letters = self.knowledge.glossary.letters()
-        buttons = [Button(letter, f"gl:{letter}:1") for letter in letters]
+        buttons = [Button(letter, GlossaryPage(letter, 1).pack()) for letter in letters]
         rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
         return Reply(ReplyKind.GLOSSARY, (Block(self.texts.get("glossary_browse_title"), Style.TITLE),), rows)
 
@@ -187,13 +194,13 @@ class ReplyComposer:
         if not entries or not 1 <= page <= pages:
             return self.expired()
         chunk = entries[(page - 1) * GLOSSARY_PAGE_SIZE : page * GLOSSARY_PAGE_SIZE]
-        rows: list[tuple[Button, ...]] = [(Button(e.term[:60], f"g:{e.id}"),) for e in chunk]
+        rows: list[tuple[Button, ...]] = [(Button(e.term[:60], Define(e.id).pack()),) for e in chunk]
         nav: list[Button] = []
         if page > 1:
-            nav.append(Button(self.texts.get("glossary_previous"), f"gl:{letter}:{page - 1}"))
-        nav.append(Button(self.texts.get("glossary_letters"), "gl"))
+            nav.append(Button(self.texts.get("glossary_previous"), GlossaryPage(letter, page - 1).pack()))
+        nav.append(Button(self.texts.get("glossary_letters"), GlossaryIndex().pack()))
         if page < pages:
-            nav.append(Button(self.texts.get("glossary_next"), f"gl:{letter}:{page + 1}"))
+            nav.append(Button(self.texts.get("glossary_next"), GlossaryPage(letter, page + 1).pack()))
         rows.append(tuple(nav))
         blocks = (
             Block(self.texts.get("glossary_letter_title", letter=letter), Style.TITLE),

@@ -13,6 +13,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.content import Content, load_content
 from bot.knowledge.base import KnowledgeBase
 from bot.texts import Texts
 
@@ -22,15 +23,21 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def knowledge() -> KnowledgeBase:
-    """Return the project's knowledge base, loaded once per test session."""
-    return KnowledgeBase.load(KNOWLEDGE)
+def content() -> Content:
+    """Return the project's whole content (knowledge, texts, reminder texts, plan), loaded once per session."""
+    return load_content(KNOWLEDGE)
 
 
 @pytest.fixture(scope="session")
-def texts() -> Texts:
+def knowledge(content: Content) -> KnowledgeBase:
+    """Return the project's knowledge base."""
+    return content.knowledge
+
+
+@pytest.fixture(scope="session")
+def texts(content: Content) -> Texts:
     """Return the project's fixed texts and command table."""
-    return Texts.load(KNOWLEDGE / "messages.yaml")
+    return content.texts
 
 
 @pytest.fixture
@@ -40,6 +47,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def assistant(knowledge: KnowledgeBase, texts: Texts) -> Assistant:
+def assistant(content: Content) -> Assistant:
     """Return a stateless assistant (no database) over the real knowledge."""
-    return Assistant(knowledge, texts, Settings(knowledge_dir=KNOWLEDGE))
+    return Assistant(content, Settings(knowledge_dir=KNOWLEDGE))

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant, clean_text
+from bot.assistant import Assistant
 from bot.config import Settings
-from bot.knowledge.base import KnowledgeBase
+from bot.content import Content
 from bot.logs import configure_logging, user_ref
 from bot.models import Incoming, ReplyKind
-from bot.texts import Texts
+from bot.storage import UserRepository
+from bot.text import clean_message
 from tests.e2e_support import running_bot
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -60,7 +61,7 @@ async def test_deletemydata_alias_and_keep_button(tmp_path: Path) -> None:
         [confirm] = await bot.say("/deletemydata")
         [kept] = await bot.press("fg:n", confirm)
         assert "Nothing was deleted" in kept["plain_text"]
-        assert bot.runtime.database.has_accepted(1001)
+        assert UserRepository(bot.runtime.database).has_accepted(1001)
 
 
 async def test_logs_of_a_full_conversation_hold_no_text_names_ids_or_token(tmp_path: Path) -> None:
@@ -99,8 +100,8 @@ def test_token_is_redacted_even_from_library_messages() -> None:
 
 
 @pytest.fixture
-def flood_assistant(knowledge: KnowledgeBase, texts: Texts) -> Iterator[Assistant]:
-    yield Assistant(knowledge, texts, Settings(flood_max_messages=20, flood_window_seconds=60, flood_mute_seconds=120))
+def flood_assistant(content: Content) -> Iterator[Assistant]:
+    yield Assistant(content, Settings(flood_max_messages=20, flood_window_seconds=60, flood_mute_seconds=120))
 
 
 def test_flood_control_warns_once_then_drops_and_never_slows_others(flood_assistant: Assistant) -> None:
@@ -117,9 +118,9 @@ def test_flood_control_warns_once_then_drops_and_never_slows_others(flood_assist
 
 
 def test_input_caps_and_control_characters(assistant: Assistant) -> None:
-    text, cut = clean_text("bo\x00ne\x07 loss\u200b\x1b[31m", 2000)
+    text, cut = clean_message("bo\x00ne\x07 loss\u200b\x1b[31m", 2000)
     assert text == "bone loss\u200b[31m" and not cut
-    text, cut = clean_text("x" * 5000, 2000)
+    text, cut = clean_message("x" * 5000, 2000)
     assert len(text) == 2000 and cut
     replies = assistant.handle(Incoming(9, 9, "what is osteopenia " * 500), NOW)
     assert "only its first 2000 characters" in replies[0].plain_text

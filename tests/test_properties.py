@@ -34,6 +34,7 @@ from bot.channels.console import render_plain
 from bot.channels.telegram_html import MAX_TEXT, Message, render_reply
 from bot.config import Settings
 from bot.models import Attachment, Block, Button, Incoming, Reply, ReplyKind, Style
+from bot.storage import UserRepository
 from tests.fake_telegram.html_check import parse_html, trim, utf16_len
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
@@ -88,8 +89,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     folder = tmp_path_factory.mktemp("properties")
     built = build_runtime(Settings(knowledge_dir=KNOWLEDGE, database=folder / "bot.sqlite3", flood_max_messages=10**9))
     for user_id in ACCEPTED:
-        built.database.upsert_user(user_id, user_id, NOW)
-        built.database.accept_disclaimer(user_id, NOW)
+        UserRepository(built.database).upsert(user_id, user_id, NOW)
+        UserRepository(built.database).accept_disclaimer(user_id, NOW)
     yield built
     built.database.close()
 
@@ -416,14 +417,14 @@ def test_handle_button_never_raises_and_renders_valid_html(
     database = runtime.database
     if data == "fg:y":
         user_id = fresh_user()
-        database.upsert_user(user_id, user_id, NOW)
-        database.accept_disclaimer(user_id, NOW)
+        UserRepository(database).upsert(user_id, user_id, NOW)
+        UserRepository(database).accept_disclaimer(user_id, NOW)
         check_bot_replies(runtime.assistant.handle(Incoming(user_id, user_id, "/remind 2027-03-14 DEXA scan"), NOW), errors)
     result = check_bot_replies(runtime.assistant.handle_button(user_id, user_id, data, NOW), errors)
     if data == "fg:y":
-        assert not database.has_accepted(user_id)
+        assert not UserRepository(database).has_accepted(user_id)
         assert not database.query("SELECT id FROM reminders WHERE user_id = ?", (user_id,))
-        assert all(database.has_accepted(uid) for uid in (ACCEPTED[0], ACCEPTED[-1])), "someone else was forgotten"
+        assert all(UserRepository(database).has_accepted(uid) for uid in (ACCEPTED[0], ACCEPTED[-1])), "someone else was forgotten"
     else:
         assert all(reply.attachment is None or reply.attachment.filename.endswith(".ics") for reply in result)
 
@@ -478,8 +479,8 @@ def test_reminders_are_scoped_to_their_owner(
     assistant, database = runtime.assistant, runtime.database
     owner = fresh_user()
     marker = f"zq{owner}"  # a label only A's reminder has, to spot leaks in B's replies
-    database.upsert_user(owner, owner, NOW)
-    database.accept_disclaimer(owner, NOW)
+    UserRepository(database).upsert(owner, owner, NOW)
+    UserRepository(database).accept_disclaimer(owner, NOW)
     for _ in range(extra_reminders):
         check_bot_replies(assistant.handle(Incoming(owner, owner, "/remind 2027-05-01 blood test"), NOW), errors)
     check_bot_replies(assistant.handle(Incoming(owner, owner, f"/remind 2027-03-14 DEXA scan {marker}"), NOW), errors)
@@ -492,9 +493,9 @@ def test_reminders_are_scoped_to_their_owner(
             other = ACCEPTED[target % len(ACCEPTED)]
         else:
             other = fresh_user()
-            database.upsert_user(other, other, NOW)
+            UserRepository(database).upsert(other, other, NOW)
             if who == "fresh":
-                database.accept_disclaimer(other, NOW)
+                UserRepository(database).accept_disclaimer(other, NOW)
         attempt = template.format(id=target)
         if attempt.startswith("/"):
             result = assistant.handle(Incoming(other, other, attempt), NOW)
@@ -540,8 +541,8 @@ def test_huge_reminder_id_in_callback_data_reads_like_an_unknown_id(
 ) -> None:
     """Hostile callback data with an id beyond 2**63 must read exactly like any other unknown id, with no error."""
     user = fresh_user()
-    runtime.database.upsert_user(user, user, NOW)
-    runtime.database.accept_disclaimer(user, NOW)
+    UserRepository(runtime.database).upsert(user, user, NOW)
+    UserRepository(runtime.database).accept_disclaimer(user, NOW)
     expected = runtime.assistant.handle_button(user, user, same_as, NOW)  # an unknown (in-range) id
     errors.records.clear()
     result = runtime.assistant.handle_button(user, user, data, NOW)
@@ -554,8 +555,8 @@ def test_impossible_time_of_day_is_not_replaced_by_the_current_time(runtime: Run
     """'/remind tomorrow 25:61' must not create a reminder at the moment's clock time (15:37 here)."""
     now = datetime(2026, 11, 22, 15, 37, tzinfo=UTC)
     user = fresh_user()
-    runtime.database.upsert_user(user, user, now)
-    runtime.database.accept_disclaimer(user, now)
+    UserRepository(runtime.database).upsert(user, user, now)
+    UserRepository(runtime.database).accept_disclaimer(user, now)
     replies = runtime.assistant.handle(Incoming(user, user, f"/remind {when}"), now)
     times = [row["event_time"] for row in runtime.database.query("SELECT event_time FROM reminders WHERE user_id = ?", (user,))]
     assert times == [], f"/remind {when} created a reminder at {times}, a time the user never typed"

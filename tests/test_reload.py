@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.assistant import Assistant
 from bot.channels.control import pid_file, request_reload
 from bot.config import Settings
+from bot.content import load_content
 from bot.knowledge.base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,8 @@ def test_reload_without_a_bot_or_with_broken_knowledge(tmp_path: Path) -> None:
 def test_assistant_reload_keeps_old_knowledge_on_failure(knowledge: KnowledgeBase, assistant: Assistant, tmp_path: Path) -> None:
     broken = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, broken)
-    local = Assistant(knowledge, assistant.texts, replace(assistant.settings), reload_knowledge=lambda: KnowledgeBase.load(broken))
+    local = Assistant(load_content(KNOWLEDGE), replace(assistant.settings), reload_content=lambda: load_content(broken))
+    knowledge = local.knowledge
     (broken / "glossary.yaml").write_text("entries: 3\n")
     reply = local.reload()
     assert "Reload failed" in reply.plain_text and local.knowledge is knowledge

@@ -21,9 +21,9 @@ from bot.reminders.delivery import (
     TransientSendError,
 )
 from bot.reminders.queue import DeliveryQueue
-from bot.reminders.store import ReminderStore
+from bot.reminders.repository import ReminderRepository
 from bot.reminders.texts import ReminderTexts, load_reminder_texts
-from bot.storage import Database
+from bot.storage import Database, UserRepository
 
 CREATED = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 EVENT = date(2027, 3, 14)  # all-day, Europe/London (GMT): fires 7 Mar, 13 Mar, 14 Mar at 09:00 UTC
@@ -106,8 +106,8 @@ def add(
     months: int | None = None,
     label: str = "DEXA scan",
 ) -> int:
-    db.upsert_user(user, user, CREATED)
-    reminder, _ = ReminderStore(db).create(
+    UserRepository(db).upsert(user, user, CREATED)
+    reminder, _ = ReminderRepository(db).create(
         user_id=user,
         chat_id=user,
         kind="dexa",
@@ -124,7 +124,7 @@ def add(
 
 
 def make_loop(db: Database, sender: FakeSender, texts: ReminderTexts, clock: Clock, **kw: object) -> DeliveryLoop:
-    return DeliveryLoop(db, sender, texts, clock=clock, sleep=clock.sleep, **kw)  # type: ignore[arg-type]
+    return DeliveryLoop(db, sender, lambda: texts, clock=clock, sleep=clock.sleep, **kw)  # type: ignore[arg-type]
 
 
 def statuses(db: Database) -> dict[str, int]:
@@ -158,7 +158,7 @@ async def test_sends_when_due_and_never_twice(db: Database, texts: ReminderTexts
         "DEXA scan: Sunday 14 March 2027, today.",
     ]
     assert statuses(db) == {"sent": 3}
-    assert ReminderStore(db).active(1) == []  # a one-off reminder is done after its last message
+    assert ReminderRepository(db).active(1) == []  # a one-off reminder is done after its last message
 
 
 async def test_timed_event_notice_and_stop_button(db: Database, texts: ReminderTexts) -> None:
@@ -243,7 +243,7 @@ async def test_blocked_user_is_deactivated_without_affecting_others(db: Database
     sender = FakeSender({1: [RecipientBlocked()]})
     report = await make_loop(db, sender, texts, clock).run_once()
     assert (report.blocked, report.sent) == (1, 1)
-    store = ReminderStore(db)
+    store = ReminderRepository(db)
     assert store.active(1) == [] and len(store.active(2)) == 2
     rows = db.query("SELECT user_id, status, COUNT(*) FROM deliveries GROUP BY user_id, status")
     assert {(r[0], r[1]): r[2] for r in rows} == {(1, "cancelled"): 6, (2, "sent"): 1, (2, "pending"): 5}
@@ -356,7 +356,7 @@ async def test_two_processes_never_send_the_same_row(path: Path, texts: Reminder
 
 async def test_recurring_rolls_forward_with_month_end_clamping(db: Database, texts: ReminderTexts) -> None:
     reminder_id = add(db, 1, date(2027, 1, 31), offsets=(0,), months=1)
-    store = ReminderStore(db)
+    store = ReminderRepository(db)
     clock = Clock(utc(2027, 1, 31, 9))
     sender = FakeSender()
     loop = make_loop(db, sender, texts, clock)
@@ -375,7 +375,7 @@ async def test_recurring_missed_occurrence_still_rolls_forward(db: Database, tex
     clock = Clock(utc(2027, 4, 1))  # down for the whole occurrence
     report = await make_loop(db, FakeSender(), texts, clock).run_once()
     assert report.missed == 2
-    pending = ReminderStore(db).pending(reminder_id)
+    pending = ReminderRepository(db).pending(reminder_id)
     assert [d.event_date for d in pending] == [date(2028, 3, 14)] * 2
 
 
@@ -398,7 +398,7 @@ async def test_run_forever_recovers_polls_and_stops(db: Database, texts: Reminde
             stop.set()
         await asyncio.sleep(0)
 
-    loop = DeliveryLoop(db, sender, texts, clock=clock, sleep=sleep)
+    loop = DeliveryLoop(db, sender, lambda: texts, clock=clock, sleep=sleep)
     await asyncio.wait_for(loop.run_forever(stop, poll_seconds=60), timeout=5)
     assert len(sender.sent) == 2 and statuses(db) == {"sent": 2}
 
@@ -409,12 +409,12 @@ WORKER = """
 import sys, time
 from datetime import datetime, timezone
 from pathlib import Path
-from bot.storage import Database
+from bot.storage import Database, UserRepository
 from bot.reminders.queue import DeliveryQueue
 
 path, start, user = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 db = Database(path)  # both workers race to be the first to create and migrate the file
-db.upsert_user(user, 1, datetime(2027, 1, 1, tzinfo=timezone.utc))
+UserRepository(db).upsert(user, 1, datetime(2027, 1, 1, tzinfo=timezone.utc))
 (path.parent / f"opened-{user}").touch()
 while not start.exists():
     time.sleep(0.005)
@@ -452,6 +452,6 @@ def test_two_os_processes_share_one_file(tmp_path: Path, texts: ReminderTexts) -
         outputs = [w.communicate(timeout=30)[0].split() for w in workers]
         assert all(w.returncode == 0 for w in workers)
         claimed = [int(x) for out in outputs for x in out]
-        assert sorted(claimed) == sorted(d.id for d in ReminderStore(db).deliveries())  # all, and each once
+        assert sorted(claimed) == sorted(d.id for d in ReminderRepository(db).deliveries())  # all, and each once
         assert statuses(db) == {"sent": 200}
-        assert {u for u in (1001, 1002) if db.get_user(u)} == {1001, 1002}
+        assert {u for u in (1001, 1002) if UserRepository(db).get(u)} == {1001, 1002}

@@ -13,10 +13,11 @@ import pytest
 
 from bot.errors import KnowledgeError
 from bot.models import Reply, ReplyKind, Style
-from bot.reminders.plan import DEFAULT_ARTICLES_DIR, DEFAULT_PLAN_PATH, MonitoringPlan, load_plan, normalise_space
-from bot.reminders.service import ReminderService
+from bot.reminders.monitoring import DEFAULT_ARTICLES_DIR, DEFAULT_PLAN_PATH, MonitoringPlan, load_plan, normalise_space
+from bot.reminders.service import Reminders
 from bot.reminders.texts import DEFAULT_PATH, MESSAGES, ReminderTexts, load_reminder_texts
 from bot.storage import Database
+from tests.reminder_support import build, me, press
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # Sunday
 ALICE = 101
@@ -33,9 +34,9 @@ def plan() -> MonitoringPlan:
 
 
 @pytest.fixture
-def svc(tmp_path: Path, texts: ReminderTexts, plan: MonitoringPlan) -> Iterator[ReminderService]:
+def svc(tmp_path: Path, texts: ReminderTexts, plan: MonitoringPlan) -> Iterator[Reminders]:
     with Database(tmp_path / "bot.sqlite3") as db:
-        yield ReminderService(db, texts=texts, default_timezone="Europe/London", plan=plan)
+        yield build(db, texts=texts, default_timezone="Europe/London", plan=plan)
 
 
 def one(replies: list[Reply] | None) -> Reply:
@@ -76,8 +77,8 @@ def test_plan_with_a_misquote_is_rejected(tmp_path: Path) -> None:
         load_plan(bad, articles_dir=DEFAULT_ARTICLES_DIR)
 
 
-def test_plan_shows_the_schedule_with_quotes(svc: ReminderService, plan: MonitoringPlan) -> None:
-    reply = one(svc.plan(ALICE, ALICE, "", NOW))
+def test_plan_shows_the_schedule_with_quotes(svc: Reminders, plan: MonitoringPlan) -> None:
+    reply = one(svc.planning.command(me(ALICE), "", NOW))
     quotes = [b.text for b in reply.blocks if b.style is Style.QUOTE]
     assert quotes == [q.text for item in plan.items for q in item.quotes]
     assert any(b.style is Style.SOURCE and "002" in b.text for b in reply.blocks)  # no titles given: the id
@@ -88,41 +89,41 @@ def test_plan_shows_the_schedule_with_quotes(svc: ReminderService, plan: Monitor
 def test_plan_cites_articles_by_title(tmp_path: Path, texts: ReminderTexts, plan: MonitoringPlan) -> None:
     titles = {"002": "Monitoring bone density", "004": "Men on TRT"}
     with Database(tmp_path / "bot.sqlite3") as db:
-        service = ReminderService(db, texts=texts, plan=plan, article_titles=titles)
-        reply = one(service.plan(ALICE, ALICE, "", NOW))
+        service = build(db, texts=texts, plan=plan, article_titles=titles)
+        reply = one(service.planning.command(me(ALICE), "", NOW))
     sources = [b.text for b in reply.blocks if b.style is Style.SOURCE]
     assert "From: Monitoring bone density" in sources and "From: Men on TRT" in sources
     assert len(reply.plain_text) < 4096  # one Telegram message
 
 
-def test_plan_creates_recurring_reminders_and_replaces(svc: ReminderService) -> None:
-    reply = one(svc.plan(ALICE, ALICE, "women 2026-05-01", NOW))
+def test_plan_creates_recurring_reminders_and_replaces(svc: Reminders) -> None:
+    reply = one(svc.planning.command(me(ALICE), "women 2026-05-01", NOW))
     assert "Saturday 1 May 2027, then every 12 months" in reply.plain_text
-    (reminder,) = svc.store.active(ALICE)
+    (reminder,) = svc.ctx.reminders.active(ALICE)
     assert (reminder.recurrence_months, reminder.anchor_date, reminder.plan_item) == (12, date(2026, 5, 1), "w-dexa")
-    again = one(svc.plan(ALICE, ALICE, "women 2026-06-01", NOW))
+    again = one(svc.planning.command(me(ALICE), "women 2026-06-01", NOW))
     assert "replaces 1" in again.plain_text
-    assert [r.event_date for r in svc.store.active(ALICE)] == [date(2027, 6, 1)]
+    assert [r.event_date for r in svc.ctx.reminders.active(ALICE)] == [date(2027, 6, 1)]
     undo = next(d for d in data_of(again) if d.startswith("r:undo:"))
-    svc.handle_button(ALICE, ALICE, undo, NOW)
-    assert svc.store.active(ALICE) == []
+    press(svc, ALICE, undo, NOW)
+    assert svc.ctx.reminders.active(ALICE) == []
 
 
-def test_plan_button_flow_and_roll_forward(svc: ReminderService) -> None:
-    assert data_of(one(svc.plan(ALICE, ALICE, "2024-02-29", NOW))) == ["r:plan:w", "r:plan:m"]
-    reply = one(svc.handle_button(ALICE, ALICE, "r:plan:m", NOW))
+def test_plan_button_flow_and_roll_forward(svc: Reminders) -> None:
+    assert data_of(one(svc.planning.command(me(ALICE), "2024-02-29", NOW))) == ["r:plan:w", "r:plan:m"]
+    reply = one(press(svc, ALICE, "r:plan:m", NOW))
     assert "then every 12 months" in reply.plain_text
-    active = svc.store.active(ALICE)
+    active = svc.ctx.reminders.active(ALICE)
     assert len(active) == 2
     # 29 Feb 2024 + 12-month steps: the next one ahead of 10 Jan 2027 is 28 Feb 2027 (clamped).
     assert {r.event_date for r in active} == {date(2027, 2, 28)}
     assert {r.kind for r in active} == {"dexa", "blood"}
 
 
-def test_plan_date_first_via_flow(svc: ReminderService) -> None:
-    svc.handle_button(ALICE, ALICE, "r:plan:w", NOW)
-    assert one(svc.continue_flow(ALICE, ALICE, "2015-01-01", NOW)).kind is ReplyKind.ERROR  # too old
-    reply = one(svc.continue_flow(ALICE, ALICE, "1 March", NOW))  # last March: reference dates look back
+def test_plan_date_first_via_flow(svc: Reminders) -> None:
+    press(svc, ALICE, "r:plan:w", NOW)
+    assert one(svc.continue_flow(me(ALICE), "2015-01-01", NOW)).kind is ReplyKind.ERROR  # too old
+    reply = one(svc.continue_flow(me(ALICE), "1 March", NOW))  # last March: reference dates look back
     assert "Monday 1 March 2027" in reply.plain_text
 
 

@@ -14,7 +14,6 @@ from bot.reminders.schedule import (
     event_instant,
     firing_times,
     local_to_utc,
-    next_occurrence,
     occurrence_after,
 )
 
@@ -122,8 +121,8 @@ def test_event_instant() -> None:
         (date(2028, 2, 29), 12, date(2029, 2, 28)),
     ],
 )
-def test_next_occurrence_clamps_month_end(start: date, months: int, expected: date) -> None:
-    assert next_occurrence(start, months) == expected
+def test_first_occurrence_clamps_month_end(start: date, months: int, expected: date) -> None:
+    assert occurrence_after(start, months, start) == expected
 
 
 def test_add_months_backwards() -> None:
@@ -140,7 +139,7 @@ def test_occurrences_are_anchored_and_do_not_drift() -> None:
 
 def test_bad_recurrence() -> None:
     with pytest.raises(ValueError):
-        next_occurrence(date(2027, 1, 1), 0)
+        occurrence_after(date(2027, 1, 1), 0, date(2027, 1, 1))
 
 
 @settings(max_examples=200, deadline=None)

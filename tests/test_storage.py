@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.reminders.store import ReminderStore
-from bot.storage import MIGRATIONS, Database, from_db_time, to_db_time
+from bot.reminders.repository import ReminderRepository
+from bot.storage import MIGRATIONS, Counters, Database, FlowRepository, Privacy, UserRepository, from_db_time, to_db_time
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -22,8 +22,8 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def add_reminder(db: Database, user_id: int, day: date = date(2027, 3, 14), now: datetime = NOW) -> int:
-    db.upsert_user(user_id, user_id, now)
-    reminder, _ = ReminderStore(db).create(
+    UserRepository(db).upsert(user_id, user_id, now)
+    reminder, _ = ReminderRepository(db).create(
         user_id=user_id,
         chat_id=user_id,
         kind="dexa",
@@ -42,11 +42,11 @@ def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     first = Database(path)
     assert first.schema_version == len(MIGRATIONS)
-    first.upsert_user(1, 10, NOW)
+    UserRepository(first).upsert(1, 10, NOW)
     first.close()
     with Database(path) as second:  # reopening must not re-run (or fail on) CREATE TABLE
         assert second.schema_version == len(MIGRATIONS)
-        user = second.get_user(1)
+        user = UserRepository(second).get(1)
         assert user is not None and user.chat_id == 10
 
 
@@ -66,17 +66,17 @@ def test_pragmas(db: Database) -> None:
 def test_two_connections_on_one_file(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     with Database(path) as a, Database(path) as b:
-        a.upsert_user(1, 1, NOW)
-        b.increment("questions", NOW)
-        assert b.get_user(1) is not None
-        assert a.stats()["questions"] == 1
+        UserRepository(a).upsert(1, 1, NOW)
+        Counters(b).increment("questions", NOW)
+        assert UserRepository(b).get(1) is not None
+        assert Counters(a).stats()["questions"] == 1
 
 
 def test_transaction_rolls_back(db: Database) -> None:
     with pytest.raises(RuntimeError), db.transaction() as conn:
         conn.execute("INSERT INTO users (user_id, chat_id, created_at, updated_at) VALUES (5, 5, 'x', 'x')")
         raise RuntimeError("boom")
-    assert db.get_user(5) is None
+    assert UserRepository(db).get(5) is None
 
 
 def test_time_text_is_fixed_width_utc() -> None:
@@ -87,40 +87,40 @@ def test_time_text_is_fixed_width_utc() -> None:
 
 
 def test_user_settings(db: Database) -> None:
-    assert db.get_user(1) is None
-    db.upsert_user(1, 100, NOW)
-    db.upsert_user(1, 200, NOW + timedelta(minutes=1))  # a newer chat id wins
-    db.set_timezone(1, "Europe/Paris", NOW)
-    db.set_date_order(1, "MDY", NOW)
-    db.set_remind_options(1, (3, 0), time(8, 30), NOW)
-    assert not db.has_accepted(1)
-    db.accept_disclaimer(1, NOW)
-    user = db.get_user(1)
+    assert UserRepository(db).get(1) is None
+    UserRepository(db).upsert(1, 100, NOW)
+    UserRepository(db).upsert(1, 200, NOW + timedelta(minutes=1))  # a newer chat id wins
+    UserRepository(db).set_timezone(1, "Europe/Paris", NOW)
+    UserRepository(db).set_date_order(1, "MDY", NOW)
+    UserRepository(db).set_remind_options(1, (3, 0), time(8, 30), NOW)
+    assert not UserRepository(db).has_accepted(1)
+    UserRepository(db).accept_disclaimer(1, NOW)
+    user = UserRepository(db).get(1)
     assert user is not None
     assert (user.chat_id, user.timezone, user.date_order) == (200, "Europe/Paris", "MDY")
     assert (user.remind_offsets, user.remind_time) == ((3, 0), time(8, 30))
-    assert db.has_accepted(1) and user.accepted_disclaimer_at == NOW
+    assert UserRepository(db).has_accepted(1) and user.accepted_disclaimer_at == NOW
     with pytest.raises(ValueError):
-        db.set_date_order(1, "YMD", NOW)
+        UserRepository(db).set_date_order(1, "YMD", NOW)
     with pytest.raises(KeyError):
-        db.set_timezone(99, "UTC", NOW)
+        UserRepository(db).set_timezone(99, "UTC", NOW)
 
 
 def test_flows(db: Database) -> None:
-    db.set_flow(1, '{"step":"kind"}', NOW)
-    assert db.get_flow(1) == ('{"step":"kind"}', NOW)
-    db.clear_flow(1)
-    assert db.get_flow(1) is None
+    FlowRepository(db).set(1, '{"step":"kind"}', NOW)
+    assert FlowRepository(db).get(1) == ('{"step":"kind"}', NOW)
+    FlowRepository(db).clear(1)
+    assert FlowRepository(db).get(1) is None
 
 
 def test_counters_and_stats(db: Database) -> None:
-    db.upsert_user(1, 1, NOW)
+    UserRepository(db).upsert(1, 1, NOW)
     for _ in range(4):
-        db.increment("questions", NOW)
-    db.increment("no_match", NOW)
-    db.increment("questions", NOW + timedelta(days=1))
+        Counters(db).increment("questions", NOW)
+    Counters(db).increment("no_match", NOW)
+    Counters(db).increment("questions", NOW + timedelta(days=1))
     add_reminder(db, 1)
-    stats = db.stats()
+    stats = Counters(db).stats()
     assert stats["users"] == 1
     assert stats["questions"] == 5 and stats["no_match"] == 1
     assert stats["no_match_rate"] == 0.2
@@ -144,17 +144,17 @@ def test_forget_user_leaves_no_row_naming_the_user(db: Database) -> None:
     for user_id in (1, 2):
         add_reminder(db, user_id)
         add_reminder(db, user_id, date(2027, 6, 1))
-        db.set_flow(user_id, "{}", NOW)
-        db.accept_disclaimer(user_id, NOW)
+        FlowRepository(db).set(user_id, "{}", NOW)
+        UserRepository(db).accept_disclaimer(user_id, NOW)
     tables = _user_columns(db)
     assert set(tables) == {"users", "reminders", "deliveries", "flows"}  # update forget_user if this grows
-    deleted = db.forget_user(1)
+    deleted = Privacy(db).forget_user(1)
     assert deleted == 1 + 2 + 6 + 1
     for table, column in tables.items():
         assert db.query(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (1,))[0][0] == 0, table
         assert db.query(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (2,))[0][0] > 0, table
     assert db.query("SELECT COUNT(*) FROM deliveries WHERE chat_id = 1")[0][0] == 0
-    assert db.forget_user(1) == 0
+    assert Privacy(db).forget_user(1) == 0
 
 
 def test_foreign_key_cascade(db: Database) -> None:
@@ -165,22 +165,22 @@ def test_foreign_key_cascade(db: Database) -> None:
 
 
 def test_purge_old(db: Database) -> None:
-    store = ReminderStore(db)
+    store = ReminderRepository(db)
     old = add_reminder(db, 1, date(2027, 1, 20))
     keep = add_reminder(db, 1, date(2027, 6, 1))
     store.cancel(old, NOW)  # finished 10 Jan
-    db.set_flow(1, "{}", NOW)
+    FlowRepository(db).set(1, "{}", NOW)
     later = NOW + timedelta(days=10)
-    assert db.purge_old(later, retention_days=30) == 0  # nothing is old enough yet
+    assert Privacy(db).purge_old(later, retention_days=30) == 0  # nothing is old enough yet
     much_later = NOW + timedelta(days=31)
-    deleted = db.purge_old(much_later, retention_days=30)
+    deleted = Privacy(db).purge_old(much_later, retention_days=30)
     assert deleted == 3 + 1 + 1  # old reminder's 3 cancelled deliveries, the reminder, the flow
     assert store.get(old) is None
     assert store.get(keep) is not None and len(store.pending(keep)) == 3
 
 
 def test_sqlite_file_is_plain_sqlite(db: Database) -> None:
-    db.upsert_user(7, 7, NOW)
+    UserRepository(db).upsert(7, 7, NOW)
     conn = sqlite3.connect(db.path)
     try:
         assert conn.execute("SELECT user_id FROM users").fetchall() == [(7,)]

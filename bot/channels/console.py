@@ -9,15 +9,17 @@ the chat is open are printed by the same delivery loop that serves Telegram.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
 from bot.models import Button, Incoming, Reply, Style
+
+if TYPE_CHECKING:  # the runtime is built only when a chat starts (keeps `render_plain` imports light)
+    from bot.app import Runtime
 
 WIDTH = 100
 
@@ -57,10 +59,10 @@ def render_plain(reply: Reply, first_number: int = 1) -> str:
 class ConsoleSession:
     """One console user's conversation: routes lines to the assistant and remembers shown buttons."""
 
-    def __init__(self, runtime: object, user_id: int, out: TextIO, attachments_dir: Path | None = None) -> None:
+    def __init__(self, runtime: Runtime, user_id: int, out: TextIO, attachments_dir: Path | None = None) -> None:
         """Wrap a runtime (assistant + services) for one user writing to ``out``."""
         self.runtime = runtime
-        self.assistant = runtime.assistant  # type: ignore[attr-defined]
+        self.assistant = runtime.assistant
         self.user_id = user_id
         self.out = out
         self.buttons: list[Button] = []
@@ -111,12 +113,7 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     if notice:
         out.write(runtime.assistant.texts.get("console_notice") + "\n\n")
     interactive = stdin.isatty()
-    stop = asyncio.Event()
-    delivery = None
-    if runtime.reminders is not None:
-        from bot.reminders.wiring import start_delivery
-
-        delivery = start_delivery(runtime, ConsoleSender(session), stop)
+    await runtime.start(ConsoleSender(session))
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -129,13 +126,7 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
             if line.strip():
                 session.feed(line.rstrip("\n"), _now())
     finally:
-        stop.set()
-        if delivery is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await delivery
-        close = getattr(runtime.database, "close", None)
-        if callable(close):
-            close()
+        await runtime.stop()
     return 0
 
 

@@ -39,11 +39,10 @@ def remove_pid(settings: Settings) -> None:
 
 def request_reload(settings: Settings, out: TextIO) -> int:
     """Validate knowledge/, then signal the running bot to reload it; return the exit code."""
-    from bot.app import load_knowledge, load_texts
+    from bot.app import load_settings_content
 
     try:
-        knowledge = load_knowledge(settings)
-        load_texts(settings)
+        knowledge = load_settings_content(settings).knowledge
     except KnowledgeError as error:
         out.write(f"knowledge is invalid, nothing reloaded: {error}\n")
         return 2

@@ -29,8 +29,10 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -44,7 +46,6 @@ from bot.logs import configure_logging, user_ref
 from bot.models import Incoming, Reply
 
 log = logging.getLogger("bot.telegram")
-RUNTIME_KEY = "runtime"
 SEND_CONNECTIONS = 8
 POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
 
@@ -102,12 +103,30 @@ def addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) ->
     return False, text
 
 
-def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    runtime: Runtime = context.application.bot_data[RUNTIME_KEY]
-    return runtime
+class BotData:
+    """The application's shared data (PTB's ``bot_data``), typed: the runtime and the health server."""
+
+    def __init__(self) -> None:
+        """Start empty; ``build_application`` sets the runtime."""
+        self.runtime: Runtime | None = None
+        self.health: asyncio.Server | None = None
 
 
-def _incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Incoming | None:
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """PTB's callback context with the runtime as a typed attribute."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """Return the running bot's runtime."""
+        runtime = self.bot_data.runtime
+        assert runtime is not None, "build_application sets the runtime"
+        return runtime
+
+
+App = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def _incoming(update: Update, context: BotContext) -> Incoming | None:
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -118,34 +137,34 @@ def _incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Incoming | 
                     addressed_to_bot=addressed)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     """Answer a text message or command (edited messages are answered like new ones)."""
     incoming = _incoming(update, context)
     if incoming is None:
         return
-    runtime = _runtime(context)
+    runtime = context.runtime
     replies = runtime.assistant.handle(incoming, _now())
     _log_event("message", incoming, replies, runtime)
     await send_replies(context.bot, incoming.chat_id, replies)
 
 
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other(update: Update, context: BotContext) -> None:
     """Answer stickers, photos, voice notes and files with a kind "text only" note."""
     incoming = _incoming(update, context)
     if incoming is None:
         return
-    replies = _runtime(context).assistant.non_text(incoming)
+    replies = context.runtime.assistant.non_text(incoming)
     await send_replies(context.bot, incoming.chat_id, replies)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     """Answer a button press: validate through the core, then edit or send; always stop the spinner."""
     query: CallbackQuery | None = update.callback_query
     if query is None or query.from_user is None:
         return
     message = query.message if isinstance(query.message, Message) else None
     chat_id = message.chat.id if message is not None else query.from_user.id
-    runtime = _runtime(context)
+    runtime = context.runtime
     replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", _now())
     notice = next((r.notice for r in replies if r.notice), None)
     with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
@@ -153,12 +172,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log an error without message text or names, and apologise to the user when there is one."""
     error = context.error
     log.error("handler error", extra={"event": "error", "error": type(error).__name__ if error else None})
     if isinstance(update, Update) and update.effective_chat is not None:
-        runtime = _runtime(context)
+        runtime = context.runtime
         try:
             await context.bot.send_message(update.effective_chat.id, runtime.assistant.texts.get("error"))
         except TelegramError:
@@ -205,51 +224,41 @@ class TelegramSender:
             raise TransientSendError(type(error).__name__) from None
 
 
-def build_application(settings: Settings, runtime: Runtime) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, runtime: Runtime) -> App:
     """Return the configured PTB Application (not started)."""
-    builder = ApplicationBuilder().token(settings.telegram_token or "")
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    builder = ApplicationBuilder().token(settings.telegram_token or "").context_types(context_types)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if settings.telegram_max_per_second > 0:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.telegram_max_per_second, max_retries=3)
-        )
-    stop = asyncio.Event()
+        limiter: AIORateLimiter = AIORateLimiter(overall_max_rate=settings.telegram_max_per_second, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for BaseRateLimiter[None]
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: App) -> None:
         texts = runtime.assistant.texts
         commands = [BotCommand(c.name, c.description) for c in texts.commands if not c.admin]
         await app.bot.set_my_commands(commands)
-        if runtime.reminders is not None:
-            from bot.reminders.wiring import start_delivery
-
-            app.bot_data["delivery"] = start_delivery(runtime, TelegramSender(app.bot), stop)
+        await runtime.start(TelegramSender(app.bot))
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
         if settings.health_port:
-            app.bot_data["health"] = await start_health_server(
+            app.bot_data.health = await start_health_server(
                 settings.webhook_listen, settings.health_port,
                 lambda: bool(runtime.assistant.knowledge.passages), runtime.database_ok,
             )
         log.info("bot started", extra={"event": "started", "mode": "telegram"})
 
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-        stop.set()
-        health = app.bot_data.get("health")
+    async def post_stop(app: App) -> None:
+        health = app.bot_data.health
         if health is not None:
             health.close()
             await health.wait_closed()
-        task = app.bot_data.get("delivery")
-        if task is not None:
-            await asyncio.wait([task], timeout=10)
+        await runtime.stop()
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(app: App) -> None:
         remove_pid(settings)
-        close = getattr(runtime.database, "close", None)
-        if callable(close):
-            close()
 
     builder = builder.post_init(post_init).post_stop(post_stop).post_shutdown(post_shutdown)
     # A second getUpdates connection lets shutdown confirm the last offset while a long poll is still
@@ -259,8 +268,8 @@ def build_application(settings: Settings, runtime: Runtime) -> Application:  # t
     # connections costs CPU on every message once many are open (encode/httpcore#1035). A few
     # keep-alive connections carry ~30 messages/s to Telegram; a request waits for a free one instead.
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
-    app = builder.concurrent_updates(settings.telegram_concurrency).build()
-    app.bot_data[RUNTIME_KEY] = runtime
+    app: App = builder.concurrent_updates(settings.telegram_concurrency).build()
+    app.bot_data.runtime = runtime
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))

@@ -79,7 +79,7 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return str(_STEMMER.stemWord(word))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -103,7 +103,7 @@ class SynonymRule:
 
 def _share(rule: SynonymRule) -> float:
     """Return the query weight of each article word a synonym rule adds (see ``expand_weighted``)."""
-    return 1.0 / len(rule.replacement) ** 0.5
+    return float(1.0 / len(rule.replacement) ** 0.5)
 
 
 class Analyzer:

@@ -9,7 +9,6 @@ splits one-line input ("2027-03-14 DEXA scan") into a date part and a label and 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 from bot.reminders.schedule import add_months
+from bot.text import one_line
 
 ProblemKind = Literal[
     "empty", "unparseable", "no_day", "impossible", "bad_time", "ambiguous", "past", "too_far", "too_old"
@@ -70,7 +70,6 @@ _BARE_AT_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?!\s*(?::|\.\d|am|pm|a\.m|p\.m))
 _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")
 # "in 3 weeks" is precise even though dateparser calls its period a week; "next month" is not.
 _RELATIVE = re.compile(r"^\s*in\s+\d+\s+\w+|\b\d+\s+(?:days?|weeks?|months?|years?)\b", re.I)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 # Aliases: inside the dataclasses below, the field names "date" and "time" shadow the types.
@@ -98,13 +97,6 @@ class DateProblem:
     candidates: tuple[_Date, ...] = ()  # for ambiguous: the readings to offer, DMY first
     orders: tuple[str, ...] = ()  # for ambiguous: "DMY" / "MDY", aligned with candidates
     time: _Time | None = None  # for ambiguous: the time of day, if one was given
-
-
-def clean_text(text: str) -> str:
-    """Remove control and invisible characters, normalise Unicode and collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
-    return " ".join(text.split())
 
 
 def _valid(year: int, month: int, day: int) -> bool:
@@ -217,7 +209,7 @@ def parse_when(
     ``prefer="future"`` is for appointments (past dates are a problem); ``"past"`` is for reference
     dates such as the last scan (a year-less "14 March" means the last one).
     """
-    text = clean_text(text)
+    text = one_line(text)
     if not text:
         return DateProblem("empty", text)
     if len(text) > 100:
@@ -286,7 +278,7 @@ def split_date_label(
     prefix does, trailing words are tried.  A prefix that reads as a *problem* date (past, impossible,
     ambiguous) still counts as the date part, so the user hears about that problem.
     """
-    words = clean_text(text).split()
+    words = one_line(text).split()
     if not words:
         return DateProblem("empty", ""), ""
     limit = min(len(words), MAX_DATE_WORDS)
@@ -304,13 +296,13 @@ def split_date_label(
 
 def clean_label(text: str) -> str | None:
     """Return the label stripped of control characters, or None if it is longer than ``MAX_LABEL``."""
-    label = clean_text(text)
+    label = one_line(text)
     return label if len(label) <= MAX_LABEL else None
 
 
 def infer_kind(label: str, keywords: dict[str, tuple[str, ...]]) -> str:
     """Return 'dexa', 'blood' or 'other' from the words of a label (keywords come from the YAML)."""
-    lowered = f" {clean_text(label).lower()} "
+    lowered = f" {one_line(label).lower()} "
     for kind in ("dexa", "blood"):
         for word in keywords.get(kind, ()):
             if re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", lowered):

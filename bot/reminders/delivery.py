@@ -46,8 +46,8 @@ from typing import Protocol
 
 from bot.models import Reply
 from bot.reminders import views
+from bot.reminders.model import Delivery
 from bot.reminders.queue import DeliveryQueue
-from bot.reminders.store import Delivery
 from bot.reminders.texts import ReminderTexts
 from bot.storage import Database
 
@@ -100,7 +100,7 @@ class DeliveryLoop:
         self,
         db: Database,
         sender: Sender,
-        texts: ReminderTexts,
+        texts: Callable[[], ReminderTexts],
         *,
         clock: Clock,
         max_per_second: float = 25.0,
@@ -179,7 +179,7 @@ class DeliveryLoop:
             report.missed += 1
             return
         late = now - delivery.fire_at > self.grace
-        reply: Reply = views.notice(self.texts, delivery, now, late=late)
+        reply: Reply = views.notice(self.texts(), delivery, now, late=late)
         waits = 0
         while True:
             await self._pace()

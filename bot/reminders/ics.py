@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from bot.reminders.schedule import SAME_DAY_LEAD
-from bot.reminders.store import Reminder
+from bot.reminders.model import Reminder
+from bot.reminders.schedule import SAME_DAY_LEAD, uses_same_day_lead
 from bot.reminders.texts import ReminderTexts
 
 PRODID = "-//patient-bot//reminders//EN"
@@ -21,21 +21,11 @@ UID_DOMAIN = "patient-bot.invalid"
 
 def _trigger(reminder: Reminder, offset: int) -> timedelta:
     """Offset from the event start to the bot's firing time for ``offset`` days before (local wall time)."""
+    if uses_same_day_lead(offset, reminder.event_time, reminder.remind_time):
+        return -SAME_DAY_LEAD
     start = datetime.combine(reminder.event_date, reminder.event_time or datetime.min.time())
-    if offset == 0 and reminder.event_time is not None and reminder.event_time <= reminder.remind_time:
-        return -SAME_DAY_LEAD  # same rule as schedule.firing_times
     fire = datetime.combine(reminder.event_date - timedelta(days=offset), reminder.remind_time)
     return fire - start
-
-
-def _when(texts: ReminderTexts, offset: int, trigger: timedelta) -> str:
-    if offset == 0:
-        if trigger == -SAME_DAY_LEAD:
-            return texts.t("when_hours_before", hours=int(SAME_DAY_LEAD.total_seconds() // 3600))
-        return texts.t("when_on_day")
-    if offset == 1:
-        return texts.t("when_day_before")
-    return texts.t("when_days_before", days=offset)
 
 
 def _rrule(reminder: Reminder) -> dict[str, object]:
@@ -67,11 +57,11 @@ def calendar_file(reminder: Reminder, texts: ReminderTexts, now: datetime) -> by
     if reminder.recurrence_months:
         event.add("rrule", _rrule(reminder))
     for offset in sorted(set(reminder.offsets), reverse=True):
-        trigger = _trigger(reminder, offset)
+        lead = uses_same_day_lead(offset, reminder.event_time, reminder.remind_time)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", texts.t("ics_alarm", label=reminder.label, when=_when(texts, offset, trigger)))
-        alarm.add("trigger", trigger)
+        alarm.add("description", texts.t("ics_alarm", label=reminder.label, when=texts.when(offset, lead=lead)))
+        alarm.add("trigger", _trigger(reminder, offset))
         event.add_component(alarm)
     cal.add_component(event)
     if reminder.event_time is not None:

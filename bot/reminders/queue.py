@@ -3,19 +3,25 @@
 This module owns the delivery state machine's SQL
 (``pending -> sending -> sent | pending (retry) | failed``; ``pending -> missed | cancelled``).
 Each method is one transaction; finishing the last delivery of an occurrence rolls a recurring
-reminder on, in the same transaction (see ``ReminderStore._finish_occurrence``).
+reminder on, in the same transaction (``ReminderRepository.finish_occurrence``, used by composition).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.reminders.store import DELIVERY_SELECT, Delivery, ReminderStore, delivery_from_row, placeholders
-from bot.storage import to_db_time
+from bot.reminders.model import Delivery
+from bot.reminders.repository import DELIVERY_SELECT, ReminderRepository, delivery_from_row, placeholders
+from bot.storage import Database, to_db_time
 
 
-class DeliveryQueue(ReminderStore):
+class DeliveryQueue:
     """Queue operations used by :class:`bot.reminders.delivery.DeliveryLoop`."""
+
+    def __init__(self, db: Database) -> None:
+        """Use ``db`` for every query; series roll on through a :class:`ReminderRepository`."""
+        self.db = db
+        self.reminders = ReminderRepository(db)
 
     def recover(self, now: datetime, older_than: timedelta = timedelta(0)) -> int:
         """Re-queue deliveries left 'sending' (claimed at least ``older_than`` ago); return how many."""
@@ -51,7 +57,7 @@ class DeliveryQueue(ReminderStore):
                     (at, *chunk),
                 )
             for reminder_id, occurrence in {(row[1], row[2]) for row in rows}:
-                self._finish_occurrence(conn, reminder_id, date.fromisoformat(occurrence), now)
+                self.reminders.finish_occurrence(conn, reminder_id, date.fromisoformat(occurrence), now)
         return len(ids)
 
     def claim(self, now: datetime, limit: int) -> list[Delivery]:
@@ -90,7 +96,7 @@ class DeliveryQueue(ReminderStore):
                 (status, stamp, sent, stamp, attempts, delivery_id),
             ).fetchone()
             if row is not None:
-                self._finish_occurrence(conn, row[0], date.fromisoformat(row[1]), now)
+                self.reminders.finish_occurrence(conn, row[0], date.fromisoformat(row[1]), now)
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """Record a delivery as sent (and roll a recurring series on if it was the last one)."""

@@ -15,7 +15,16 @@ DEFAULT_OFFSETS: tuple[int, ...] = (7, 1, 0)
 DEFAULT_REMIND_TIME = time(9, 0)
 # An on-the-day reminder for an event earlier than the usual reminder time comes this long before it.
 SAME_DAY_LEAD = timedelta(hours=2)
-MAX_OFFSET_DAYS = 60
+
+
+def uses_same_day_lead(offset_days: int, event_time: time | None, remind_time: time) -> bool:
+    """Return True when the on-the-day reminder comes ``SAME_DAY_LEAD`` before the event instead.
+
+    That is the rule for an event at or before the usual reminder time (a 08:00 blood test with 09:00
+    reminders): a reminder at 09:00 would arrive after it.  The schedule, the calendar file's alarms
+    and the "2 hours before" wording all ask this one function.
+    """
+    return offset_days == 0 and event_time is not None and event_time <= remind_time
 
 
 def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -63,7 +72,7 @@ def firing_times(
     for offset in sorted(set(offsets_days), reverse=True):
         if offset < 0:
             raise ValueError(f"negative offset {offset}")
-        if offset == 0 and event_time is not None and event_time <= remind_time:
+        if event_time is not None and uses_same_day_lead(offset, event_time, remind_time):
             fire = local_to_utc(event_date, event_time, tz) - SAME_DAY_LEAD
         else:
             fire = local_to_utc(event_date - timedelta(days=offset), remind_time, tz)
@@ -78,13 +87,6 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
-
-
-def next_occurrence(event_date: date, months: int) -> date:
-    """Return the occurrence ``months`` after ``event_date`` (end-of-month clamped)."""
-    if months <= 0:
-        raise ValueError("recurrence must be a positive number of months")
-    return add_months(event_date, months)
 
 
 def occurrence_after(anchor: date, months: int, after: date) -> date:
@@ -102,15 +104,3 @@ def occurrence_after(anchor: date, months: int, after: date) -> date:
     while add_months(anchor, months * k) <= after:
         k += 1
     return add_months(anchor, months * k)
-
-
-def occurrence_on_or_after(anchor: date, months: int, day: date) -> date:
-    """Return the anchor itself if it is on/after ``day``, else the first later occurrence on/after it."""
-    if anchor >= day:
-        return anchor
-    return occurrence_after(anchor, months, day - timedelta(days=1))
-
-
-def utc_now_floor(now: datetime) -> datetime:
-    """Drop sub-second precision (the database stores seconds) while keeping the instant aware."""
-    return now.astimezone(UTC).replace(microsecond=0)

@@ -15,12 +15,12 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
+from bot.reminders.model import KINDS
+from bot.reminders.schedule import SAME_DAY_LEAD
+from bot.yamlfile import read_knowledge_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "reminders.yaml"
-KINDS = ("dexa", "blood", "other")
 
 # key -> the placeholders the text may use.
 MESSAGES: dict[str, frozenset[str]] = {
@@ -147,6 +147,17 @@ class ReminderTexts:
             year=day.year,
         )
 
+    def when(self, offset_days: int, *, lead: bool) -> str:
+        """Describe a reminder relative to its event: "7 days before", "the day before", "on the day", or
+        "2 hours before" when the on-the-day reminder uses the same-day lead (``schedule.uses_same_day_lead``)."""
+        if offset_days == 0:
+            if lead:
+                return self.t("when_hours_before", hours=int(SAME_DAY_LEAD.total_seconds() // 3600))
+            return self.t("when_on_day")
+        if offset_days == 1:
+            return self.t("when_day_before")
+        return self.t("when_days_before", days=offset_days)
+
     @staticmethod
     def format_time(moment: time) -> str:
         """Return a 24-hour "HH:MM"."""
@@ -193,10 +204,7 @@ def _check_message(file: str, key: str, text: object) -> str:
 def load_reminder_texts(path: Path = DEFAULT_PATH) -> ReminderTexts:
     """Load and validate the reminder texts; raise KnowledgeError naming the file and key."""
     file = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(file, "-", f"cannot read: {exc}") from exc
+    data = read_knowledge_yaml(path)
     if not isinstance(data, dict):
         raise KnowledgeError(file, "-", "top level must be a mapping")
     messages = data.get("messages")

@@ -1,46 +1,38 @@
-"""Reply builders for reminders: turn rows and problems into :class:`bot.models.Reply` data.
+"""Reply builders for reminders: every reminder reply is laid out here, from rows, plans and problems.
 
-This module owns how reminder messages are laid out (blocks, styles, buttons) and the compact button
-data formats.  Wording comes from :class:`ReminderTexts`; nothing here touches the database.
-
-Button data (always ASCII, <= 64 bytes; parsed by ``ReminderService.handle_button``)::
-
-    r:kind:<dexa|blood|other>   guided /remind: what the reminder is for
-    r:date:<YYYY-MM-DD>         pick one reading of an ambiguous date
-    r:undo:<id>[,<id>...]       undo just-created reminder(s)
-    r:cancel:<id>               cancel a reminder (list, due notice)
-    r:ics:<id>                  send the .ics calendar file
-    r:tz:<IANA name>            choose a suggested timezone
-    r:plan:<variant code>       /plan: choose the schedule variant
-    r:stop                      abandon the guided flow
-    r:list                      show /reminders
+This module owns how reminder messages look (blocks, styles, buttons); wording comes from
+:class:`ReminderTexts`, button data from ``bot/buttons.py``. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.models import Block, Button, Reply, ReplyKind, Style
+from bot.buttons import (
+    CalendarFile,
+    CallbackData,
+    CancelReminder,
+    ListReminders,
+    PickDate,
+    PlanVariantChoice,
+    ReminderKindChoice,
+    StopFlow,
+    TimezoneChoice,
+    UndoReminders,
+)
+from bot.models import Attachment, Block, Button, Reply, ReplyKind, Style
 from bot.reminders.dates import DateProblem
-from bot.reminders.schedule import SAME_DAY_LEAD
-from bot.reminders.store import Delivery, Reminder
+from bot.reminders.model import KINDS, Delivery, Reminder
+from bot.reminders.monitoring import MonitoringPlan, PlanItem, PlanVariant
+from bot.reminders.schedule import uses_same_day_lead
 from bot.reminders.texts import ReminderTexts
 
-MAX_BUTTON_DATA = 64  # Telegram's callback_data limit, in bytes
 
-
-def button(label: str, data: str) -> Button:
-    """Build a button, refusing data Telegram would reject."""
-    if len(data.encode("utf-8")) > MAX_BUTTON_DATA:
-        raise ValueError(f"button data longer than {MAX_BUTTON_DATA} bytes: {data!r}")
-    return Button(label, data)
-
-
-def fits(data: str) -> bool:
-    """Return True if ``data`` can be used as button data."""
-    return len(data.encode("utf-8")) <= MAX_BUTTON_DATA
+def button(label: str, data: CallbackData) -> Button:
+    """Build a button; its data is packed by the codec (ValueError past Telegram's 64 bytes)."""
+    return Button(label, data.pack())
 
 
 def info(
@@ -87,12 +79,17 @@ def problem_reply(texts: ReminderTexts, problem: DateProblem, *, max_years_ahead
 
 def ambiguous_reply(texts: ReminderTexts, problem: DateProblem) -> Reply:
     """Ask which reading of "04/05/2027" the user meant, one button per candidate date."""
-    row = [button(texts.format_date(day), f"r:date:{day.isoformat()}") for day in problem.candidates]
+    row = [button(texts.format_date(day), PickDate(day)) for day in problem.candidates]
     return Reply(
         ReplyKind.REMINDER,
         (Block(texts.t("ambiguous", text=problem.text)),),
-        (tuple(row), (button(texts.t("btn_stop"), "r:stop"),)),
+        (tuple(row), (stop_button(texts),)),
     )
+
+
+def stop_button(texts: ReminderTexts) -> Button:
+    """Return the button that leaves a guided flow."""
+    return button(texts.t("btn_stop"), StopFlow())
 
 
 def event_line(texts: ReminderTexts, label: str, day: date, at: time | None) -> str:
@@ -104,13 +101,8 @@ def event_line(texts: ReminderTexts, label: str, day: date, at: time | None) -> 
 
 def when_before(texts: ReminderTexts, delivery: Delivery) -> str:
     """Describe a firing time relative to its event: "7 days before", "on the day", "2 hours before"."""
-    if delivery.offset_days == 0:
-        if delivery.event_time is not None and delivery.event_at - delivery.fire_at == SAME_DAY_LEAD:
-            return texts.t("when_hours_before", hours=int(SAME_DAY_LEAD.total_seconds() // 3600))
-        return texts.t("when_on_day")
-    if delivery.offset_days == 1:
-        return texts.t("when_day_before")
-    return texts.t("when_days_before", days=delivery.offset_days)
+    lead = uses_same_day_lead(delivery.offset_days, delivery.event_time, delivery.remind_time)
+    return texts.when(delivery.offset_days, lead=lead)
 
 
 def tz_line(texts: ReminderTexts, timezone: str, is_default: bool) -> str:
@@ -145,7 +137,10 @@ def confirmation(texts: ReminderTexts, reminder: Reminder, deliveries: Sequence[
             )
     else:
         blocks.append(Block(texts.t("no_fires")))
-    buttons = (button(texts.t("btn_undo"), f"r:undo:{reminder.id}"), button(texts.t("btn_calendar"), f"r:ics:{reminder.id}"))
+    buttons = (
+        button(texts.t("btn_undo"), UndoReminders((reminder.id,))),
+        button(texts.t("btn_calendar"), CalendarFile(reminder.id)),
+    )
     return Reply(ReplyKind.REMINDER, tuple(blocks), (buttons,))
 
 
@@ -177,5 +172,156 @@ def notice(texts: ReminderTexts, delivery: Delivery, now: datetime, *, late: boo
     blocks = [Block(texts.t("notice_title"), Style.TITLE), Block(line, emphasis=relative)]
     if late:
         blocks.append(Block(texts.t("notice_late")))
-    stop = button(texts.t("btn_stop_reminder"), f"r:cancel:{delivery.reminder_id}")
+    stop = button(texts.t("btn_stop_reminder"), CancelReminder(delivery.reminder_id))
     return Reply(ReplyKind.REMINDER, tuple(blocks), ((stop,),))
+
+
+# --- the guided /remind ---------------------------------------------------------------------------
+
+
+def ask_kind(texts: ReminderTexts) -> Reply:
+    """Ask what the reminder is for, one button per kind, and a Stop button."""
+    row = [button(texts.kind_buttons[kind], ReminderKindChoice(kind)) for kind in KINDS]
+    return info(texts, texts.t("flow_ask_kind"), buttons=(row, (stop_button(texts),)))
+
+
+def ask_date(texts: ReminderTexts, label: str) -> Reply:
+    """Ask for the date of a reminder, with the accepted forms."""
+    return info(
+        texts,
+        texts.t("flow_ask_date", label=label),
+        texts.t("examples_intro", examples=texts.example_list()),
+        buttons=((stop_button(texts),),),
+    )
+
+
+# --- /reminders, cancel, calendar -----------------------------------------------------------------
+
+
+def reminder_list(
+    texts: ReminderTexts, reminders: Sequence[Reminder], next_times: Mapping[int, datetime], *, cap: int
+) -> Reply:
+    """List active reminders (at most ``cap``) with their next reminder time and Cancel / Calendar buttons."""
+    if not reminders:
+        return info(texts, texts.t("list_empty"))
+    blocks = [Block(texts.t("list_title", count=len(reminders)), Style.TITLE)]
+    rows = []
+    for reminder in reminders[:cap]:
+        fire = next_times.get(reminder.id)
+        if fire is None:
+            nxt = texts.t("list_no_next")
+        else:
+            local = fire.astimezone(reminder.tz)
+            nxt = texts.t("list_next", date=texts.format_date(local.date()), time=texts.format_time(local.time()))
+        day = texts.format_date(reminder.event_date)
+        if reminder.event_time:
+            day = f"{day} {texts.format_time(reminder.event_time)}"
+        key = "list_item_recurring" if reminder.recurrence_months else "list_item"
+        line = texts.t(key, id=reminder.id, label=reminder.label, date=day, next=nxt, months=reminder.recurrence_months)
+        blocks.append(Block(line, Style.ITEM))
+        rows.append(
+            (
+                button(texts.t("btn_cancel_n", id=reminder.id), CancelReminder(reminder.id)),
+                button(texts.t("btn_calendar_n", id=reminder.id), CalendarFile(reminder.id)),
+            )
+        )
+    if len(reminders) > cap:
+        blocks.append(Block(texts.t("list_more", count=len(reminders) - cap)))
+    return Reply(ReplyKind.REMINDER, tuple(blocks), tuple(rows))
+
+
+def with_usage(usage: str, listing: Reply) -> Reply:
+    """Return a reminder list led by a usage line ("/cancel needs a number: ...")."""
+    return Reply(listing.kind, (Block(usage), *listing.blocks), listing.buttons)
+
+
+def cancelled(texts: ReminderTexts, reminders: Sequence[Reminder]) -> Reply:
+    """Confirm cancelled reminders, or say none of the ids was the user's."""
+    if not reminders:
+        return error(texts, texts.t("not_found"))
+    lines = [texts.t("cancelled", label=r.label, date=texts.format_date(r.event_date)) for r in reminders]
+    return info(texts, *lines, notice=texts.t("cancelled_notice"))
+
+
+def calendar(texts: ReminderTexts, reminder: Reminder, content: bytes) -> Reply:
+    """Send a reminder's .ics file."""
+    attachment = Attachment(f"reminder-{reminder.id}.ics", content, "text/calendar")
+    return Reply(ReplyKind.REMINDER, (Block(texts.t("ics_caption", label=reminder.label)),), attachment=attachment)
+
+
+# --- /plan ------------------------------------------------------------------------------------------
+
+
+def plan_overview(
+    texts: ReminderTexts, plan: MonitoringPlan, titles: Mapping[str, str], only: PlanVariant | None, *, ask_variant: bool
+) -> Reply:
+    """The schedule (one variant or all), each item with its quotes and source, then the question."""
+    t = texts.t
+    blocks = [Block(t("plan_title"), Style.TITLE), Block(t("plan_intro"))]
+    for variant in plan.variants:
+        if only is not None and variant.key != only.key:
+            continue
+        blocks.append(Block(t("plan_variant", title=variant.title), Style.TITLE))
+        for item in plan.items_for(variant.key):
+            key = "plan_item_every" if item.every_months else "plan_item_once"
+            blocks.append(Block(t(key, title=item.title, months=item.every_months), Style.ITEM))
+            blocks.extend(Block(quote.text, Style.QUOTE) for quote in item.quotes)
+            articles = "; ".join(dict.fromkeys(titles.get(quote.article, quote.article) for quote in item.quotes))
+            blocks.append(Block(t("plan_source", article=articles), Style.SOURCE))
+            if item.note:
+                blocks.append(Block(item.note))
+    blocks.append(Block(t("plan_ask_date")))
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if ask_variant:
+        blocks.append(Block(t("plan_ask_variant")))
+        rows = variant_buttons(plan)
+    blocks.append(Block(t("plan_footer"), Style.FOOTER))
+    return Reply(ReplyKind.REMINDER, tuple(blocks), rows)
+
+
+def variant_buttons(plan: MonitoringPlan) -> tuple[tuple[Button, ...], ...]:
+    """One button per schedule variant."""
+    return tuple((button(v.button, PlanVariantChoice(v.code)),) for v in plan.variants)
+
+
+def ask_variant(texts: ReminderTexts, plan: MonitoringPlan) -> Reply:
+    """Ask whose schedule applies."""
+    return info(texts, texts.t("plan_ask_variant"), buttons=variant_buttons(plan))
+
+
+def plan_created(
+    texts: ReminderTexts,
+    created: Sequence[tuple[PlanItem, Reminder]],
+    *,
+    replaced: int,
+    timezone: str,
+    tz_default: bool,
+) -> Reply:
+    """Confirm the reminders /plan created, with Undo-all and List buttons."""
+    t = texts.t
+    blocks = [Block(t("plan_created_title"), Style.TITLE)]
+    for item, reminder in created:
+        line = t(
+            "plan_created_item", label=item.label, date=texts.format_date(reminder.event_date), months=item.every_months
+        )
+        blocks.append(Block(line, Style.ITEM))
+    if replaced:
+        blocks.append(Block(t("plan_replaced", count=replaced)))
+    blocks.append(Block(tz_line(texts, timezone, tz_default)))
+    blocks.append(Block(t("plan_footer"), Style.FOOTER))
+    row = [button(t("btn_list"), ListReminders())]
+    undo = UndoReminders(tuple(reminder.id for _, reminder in created))
+    if undo.fits():
+        row.insert(0, button(t("btn_undo_all"), undo))
+    return Reply(ReplyKind.REMINDER, tuple(blocks), (tuple(row),))
+
+
+# --- /timezone --------------------------------------------------------------------------------------
+
+
+def timezone_suggestions(texts: ReminderTexts, text: str, suggestions: Sequence[str]) -> Reply:
+    """Say a timezone name was not found, offering close matches as buttons."""
+    choices = [TimezoneChoice(name) for name in suggestions]
+    rows = [(button(choice.name, choice),) for choice in choices if choice.fits()]
+    lines = [texts.t("tz_unknown", text=text[:60]), texts.t("tz_suggest") if rows else texts.t("tz_usage")]
+    return error(texts, *lines, buttons=rows)

@@ -1,70 +1,22 @@
-"""Reminder and delivery rows: creating, scheduling, claiming, finishing and rolling forward.
+"""The ``reminders`` table and the scheduling of its ``deliveries``: create, reschedule, roll on, cancel.
 
-This module owns the SQL about ``reminders`` and their scheduling; the delivery loop's side of the
-``deliveries`` table (claim, mark, retry) is in ``queue.py``.  A reminder is one
-appointment (``event_date`` is its current occurrence); a delivery is one message to send at
-``fire_at``.  All multi-row changes run in one ``Database.transaction()`` so a crash never leaves a
-reminder half-scheduled; the state machine of a delivery is
-``pending -> sending -> sent | pending (retry) | failed``, and ``pending -> missed | cancelled``.
+A reminder is one appointment (``event_date`` is its current occurrence); a delivery is one message to
+send at ``fire_at``.  All multi-row changes run in one ``Database.transaction()`` so a crash never
+leaves a reminder half-scheduled.  The delivery loop's side of the table (claim, mark, retry) is
+``queue.py``, which calls :meth:`ReminderRepository.finish_occurrence` when a delivery ends.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
+from bot.reminders.model import Delivery, DeliveryStatus, Reminder, ReminderStatus
 from bot.reminders.schedule import event_instant, firing_times, occurrence_after
 from bot.storage import Database, format_offsets, from_db_time, parse_offsets, to_db_time
 
 MAX_ROLL = 240  # occurrences skipped at most when rolling a series past a long outage
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """One appointment (or a recurring series of them) the user asked to be reminded of."""
-
-    id: int
-    user_id: int
-    chat_id: int
-    kind: str
-    label: str
-    event_date: date  # the current (next) occurrence, local date
-    event_time: time | None  # local; None = all day
-    timezone: str
-    recurrence_months: int | None
-    anchor_date: date  # first occurrence; later ones are computed from it
-    offsets: tuple[int, ...]
-    remind_time: time
-    plan_item: str | None
-    status: str
-
-    @property
-    def tz(self) -> ZoneInfo:
-        """The reminder's timezone."""
-        return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message to send, with the reminder fields needed to write it."""
-
-    id: int
-    reminder_id: int
-    user_id: int
-    chat_id: int
-    event_date: date
-    event_at: datetime
-    fire_at: datetime
-    offset_days: int
-    status: str
-    attempts: int
-    label: str
-    kind: str
-    event_time: time | None
-    timezone: str
 
 
 def _reminder(row: sqlite3.Row) -> Reminder:
@@ -82,16 +34,18 @@ def _reminder(row: sqlite3.Row) -> Reminder:
         offsets=parse_offsets(row["offsets"]),
         remind_time=time.fromisoformat(row["remind_time"]),
         plan_item=row["plan_item"],
-        status=row["status"],
+        status=ReminderStatus(row["status"]),
     )
 
 
 DELIVERY_SELECT = (
-    "SELECT d.*, r.label, r.kind, r.event_time, r.timezone FROM deliveries d JOIN reminders r ON r.id = d.reminder_id "
+    "SELECT d.*, r.label, r.kind, r.event_time, r.timezone, r.remind_time "
+    "FROM deliveries d JOIN reminders r ON r.id = d.reminder_id "
 )
 
 
 def delivery_from_row(row: sqlite3.Row) -> Delivery:
+    """Return the Delivery of a row selected with ``DELIVERY_SELECT``."""
     return Delivery(
         id=row["id"],
         reminder_id=row["reminder_id"],
@@ -101,23 +55,26 @@ def delivery_from_row(row: sqlite3.Row) -> Delivery:
         event_at=from_db_time(row["event_at"]),
         fire_at=from_db_time(row["fire_at"]),
         offset_days=row["offset_days"],
-        status=row["status"],
+        status=DeliveryStatus(row["status"]),
         attempts=row["attempts"],
         label=row["label"],
         kind=row["kind"],
         event_time=time.fromisoformat(row["event_time"]) if row["event_time"] else None,
         timezone=row["timezone"],
+        remind_time=time.fromisoformat(row["remind_time"]),
     )
 
 
 def placeholders(values: Sequence[object]) -> str:
+    """Return ``?,?,?`` for an SQL IN list of ``values``."""
     return ",".join("?" * len(values))
 
 
-class ReminderStore:
+class ReminderRepository:
     """Reminder and delivery queries over a :class:`Database`."""
 
     def __init__(self, db: Database) -> None:
+        """Use ``db`` for every query."""
         self.db = db
 
     # -- reminders ------------------------------------------------------------------------------
@@ -237,7 +194,7 @@ class ReminderStore:
             is not None
         )
 
-    def _finish_occurrence(self, conn: sqlite3.Connection, reminder_id: int, occurrence: date, now: datetime) -> None:
+    def finish_occurrence(self, conn: sqlite3.Connection, reminder_id: int, occurrence: date, now: datetime) -> None:
         """After a delivery of ``occurrence`` ends: once none is open, roll the series on (or close it)."""
         if self._has_open(conn, reminder_id, occurrence):
             return

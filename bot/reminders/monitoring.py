@@ -13,11 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
+from bot.reminders.model import KINDS
 from bot.reminders.schedule import occurrence_after
-from bot.reminders.texts import KINDS
+from bot.yamlfile import read_knowledge_yaml
 
 DEFAULT_PLAN_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "plan.yaml"
 DEFAULT_ARTICLES_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "articles"
@@ -163,10 +162,7 @@ def verify_quotes(plan: MonitoringPlan, articles_dir: Path) -> list[str]:
 def load_plan(path: Path = DEFAULT_PLAN_PATH, *, articles_dir: Path | None = None) -> MonitoringPlan:
     """Load and validate the plan; with ``articles_dir``, also check every quote is verbatim."""
     file = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(file, "-", f"cannot read: {exc}") from exc
+    data = read_knowledge_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("variants"), list) or not data["variants"]:
         raise KnowledgeError(file, "variants", "must be a non-empty list")
     variants = []

@@ -1,0 +1,281 @@
+"""One codec for button (callback) data: typed, validated, and always within Telegram's 64 bytes.
+
+Every button the bot offers is a frozen dataclass deriving from :class:`CallbackData` with a ``prefix``
+and typed fields (in the style of aiogram's ``CallbackData``). ``pack()`` writes ``prefix:field:field``
+and refuses anything over 64 bytes; :func:`unpack` reads data coming back from a client, which is never
+trusted: unknown prefixes, wrong field counts, non-digits, impossible dates or ids give ``None``.
+
+Field types: ``str`` (non-empty, no ``:``), ``int`` (ASCII digits; a number beyond SQLite's
+INTEGER range reads as 0, which names no row), ``bool`` (``y``/``n``), ``date`` (ISO), and
+``tuple[int, ...]`` / ``tuple[str, ...]`` (comma-separated). Wire formats in use::
+
+    ok                      accept the disclaimer           fg:<y|n>             confirm /forget
+    m:<id>,<id>             more passages                   g:<entry> ga:<entry> a definition / alternatives
+    gl                      glossary A-Z index              gl:<letter>:<page>   a glossary page
+    r:kind:<kind>           guided /remind: what for        r:date:<YYYY-MM-DD>  one reading of an ambiguous date
+    r:undo:<id>[,<id>...]   undo just-created reminders     r:cancel:<id>        cancel a reminder
+    r:ics:<id>              the .ics calendar file          r:tz:<IANA name>     a suggested timezone
+    r:plan:<code>           /plan: the schedule variant     r:stop               leave the guided flow
+    r:list                  /reminders
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar, TypeVar
+
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range
+
+T = TypeVar("T", bound="CallbackData")
+_REGISTRY: dict[tuple[str, int], type[CallbackData]] = {}
+
+
+class CallbackData:
+    """Base of every button payload: subclasses are frozen dataclasses with a ``prefix``."""
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "prefix" in cls.__dict__:
+            # Registered when the dataclass decorator has run, on first use (fields are known then).
+            _PENDING.append(cls)
+
+    def pack(self) -> str:
+        """Return the wire form; ValueError when it would exceed 64 bytes or a field is unsafe."""
+        parts = [self.prefix]
+        for name, kind in _fields(type(self)):
+            text = _encode(getattr(self, name), kind)
+            if ":" in text or not text:
+                raise ValueError(f"{type(self).__name__}.{name} must be non-empty and without ':'")
+            parts.append(text)
+        data = ":".join(parts)
+        if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"button data longer than {MAX_CALLBACK_BYTES} bytes: {data[:70]!r}")
+        return data
+
+    def fits(self) -> bool:
+        """Return True when this payload can be packed (within 64 bytes)."""
+        try:
+            self.pack()
+        except ValueError:
+            return False
+        return True
+
+
+_PENDING: list[type[CallbackData]] = []
+
+
+_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields(cls: type[CallbackData]) -> tuple[tuple[str, Any], ...]:
+    """Return (name, type) of each field of a payload class (computed once per class)."""
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    if key not in _FIELDS:
+        hints = typing.get_type_hints(cls)
+        _FIELDS[key] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return _FIELDS[key]
+
+
+def _register_pending() -> None:
+    while _PENDING:
+        cls = _PENDING.pop()
+        key = (cls.prefix, len(_fields(cls)))
+        if key in _REGISTRY and _REGISTRY[key] is not cls:
+            raise TypeError(f"two button types share prefix {cls.prefix!r} with {key[1]} field(s)")
+        _REGISTRY[key] = cls
+
+
+def _encode(value: Any, kind: Any) -> str:
+    if kind is bool:
+        return "y" if value else "n"
+    if kind is date:
+        return str(value.isoformat())
+    if typing.get_origin(kind) is tuple:
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+_DIGITS = re.compile(r"[0-9]{1,30}")
+
+
+def _decode(text: str, kind: Any) -> Any:
+    """Return the typed value of one field, or raise ValueError."""
+    if kind is str:
+        if not text:
+            raise ValueError("empty field")
+        return text
+    if kind is int:
+        return _integer(text)
+    if kind is bool:
+        if text not in ("y", "n"):
+            raise ValueError("not y/n")
+        return text == "y"
+    if kind is date:
+        return date.fromisoformat(text)
+    if typing.get_origin(kind) is tuple:
+        item_kind = typing.get_args(kind)[0]
+        items = text.split(",")
+        if not text or len(items) > 10:
+            raise ValueError("bad list")
+        return tuple(_decode(item, item_kind) for item in items)
+    raise TypeError(f"unsupported field type {kind!r}")
+
+
+def _integer(text: str) -> int:
+    if not _DIGITS.fullmatch(text):
+        raise ValueError("not a number")
+    number = int(text)
+    return number if number <= MAX_ROW_ID else 0
+
+
+def unpack(data: object) -> CallbackData | None:
+    """Return the typed payload of callback data from a client, or None when it means nothing."""
+    if not isinstance(data, str) or not data or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
+        return None
+    _register_pending()
+    parts = data.split(":")
+    # The longest registered prefix wins ("r:cancel" before "r"), then the field count must match.
+    for cut in range(min(len(parts), 2), 0, -1):
+        cls = _REGISTRY.get((":".join(parts[:cut]), len(parts) - cut))
+        if cls is None:
+            continue
+        try:
+            return cls(**{name: _decode(text, kind) for (name, kind), text in zip(_fields(cls), parts[cut:], strict=True)})
+        except (ValueError, TypeError):
+            return None
+    return None
+
+
+# --- the bot's buttons -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consent(CallbackData):
+    """"I understand": accept the disclaimer."""
+
+    prefix = "ok"
+
+
+@dataclass(frozen=True)
+class Forget(CallbackData):
+    """Confirm (or decline) erasing everything stored about the user."""
+
+    prefix = "fg"
+    confirm: bool
+
+
+@dataclass(frozen=True)
+class MorePassages(CallbackData):
+    """Show further passages of an answer by their ids ("002-014")."""
+
+    prefix = "m"
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Define(CallbackData):
+    """Show a glossary entry."""
+
+    prefix = "g"
+    entry: str
+
+
+@dataclass(frozen=True)
+class DefineAlternatives(CallbackData):
+    """Show the other articles' definitions of a glossary entry."""
+
+    prefix = "ga"
+    entry: str
+
+
+@dataclass(frozen=True)
+class GlossaryIndex(CallbackData):
+    """Show the glossary's A-Z letter buttons."""
+
+    prefix = "gl"
+
+
+@dataclass(frozen=True)
+class GlossaryPage(CallbackData):
+    """Show one page of glossary terms under a letter."""
+
+    prefix = "gl"
+    letter: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ReminderKindChoice(CallbackData):
+    """Guided /remind: the user chose what the reminder is for."""
+
+    prefix = "r:kind"
+    kind: str
+
+
+@dataclass(frozen=True)
+class PickDate(CallbackData):
+    """The user chose one reading of an ambiguous date."""
+
+    prefix = "r:date"
+    day: date
+
+
+@dataclass(frozen=True)
+class UndoReminders(CallbackData):
+    """Undo reminders just created."""
+
+    prefix = "r:undo"
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CancelReminder(CallbackData):
+    """Cancel one reminder."""
+
+    prefix = "r:cancel"
+    id: int
+
+
+@dataclass(frozen=True)
+class CalendarFile(CallbackData):
+    """Send a reminder's .ics calendar file."""
+
+    prefix = "r:ics"
+    id: int
+
+
+@dataclass(frozen=True)
+class TimezoneChoice(CallbackData):
+    """Choose a suggested timezone."""
+
+    prefix = "r:tz"
+    name: str
+
+
+@dataclass(frozen=True)
+class PlanVariantChoice(CallbackData):
+    """/plan: choose whose schedule applies."""
+
+    prefix = "r:plan"
+    code: str
+
+
+@dataclass(frozen=True)
+class StopFlow(CallbackData):
+    """Leave the guided conversation."""
+
+    prefix = "r:stop"
+
+
+@dataclass(frozen=True)
+class ListReminders(CallbackData):
+    """Show /reminders."""
+
+    prefix = "r:list"

@@ -1,0 +1,48 @@
+"""Everything the bot knows and says, loaded from one knowledge folder and swapped whole on a reload.
+
+``load_content(root)`` reads and validates every content file of ``knowledge/`` (articles and their
+passages, glossary, vocabularies, safety rules, fixed texts and the command table, reminder texts and
+the monitoring plan); a problem is a ``KnowledgeError`` naming the file and the entry, and nothing is
+half-loaded. ``ContentRef`` holds the content in use: readers take ``ref.current`` at each use, and a
+reload replaces it in one assignment, so a message is always served by one consistent version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge.base import KnowledgeBase
+from bot.reminders.context import ReminderContent
+from bot.reminders.monitoring import load_plan
+from bot.reminders.texts import load_reminder_texts
+from bot.texts import Texts
+
+
+@dataclass(frozen=True)
+class Content:
+    """One consistent version of the knowledge folder."""
+
+    knowledge: KnowledgeBase
+    texts: Texts
+    reminders: ReminderContent
+
+
+def load_content(root: Path) -> Content:
+    """Load and validate every content file under ``root``; raise KnowledgeError on the first problem."""
+    knowledge = KnowledgeBase.load(root)
+    titles = {article_id: article.title for article_id, article in knowledge.articles.items()}
+    reminders = ReminderContent(
+        texts=load_reminder_texts(root / "reminders.yaml"),
+        plan=load_plan(root / "plan.yaml", articles_dir=root / "articles"),
+        article_titles=titles,
+    )
+    return Content(knowledge, Texts.load(root / "messages.yaml"), reminders)
+
+
+class ContentRef:
+    """The content in use; ``current`` is replaced whole by a reload."""
+
+    def __init__(self, content: Content) -> None:
+        """Start with ``content``."""
+        self.current = content

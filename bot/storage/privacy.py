@@ -1,0 +1,49 @@
+"""Erasure and retention across every table that names a user (``/forget`` and the nightly purge)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.storage.database import Database, to_db_time
+
+# Every table that holds a user id, for forget_user (and for the test that checks it).
+USER_TABLES: tuple[str, ...] = ("deliveries", "reminders", "flows", "users")
+FINISHED_DELIVERY = ("sent", "missed", "failed", "cancelled")
+
+
+class Privacy:
+    """Delete what the bot holds about a person, and what it no longer needs to keep."""
+
+    def __init__(self, db: Database) -> None:
+        """Use ``db`` for every query."""
+        self.db = db
+
+    def forget_user(self, user_id: int) -> int:
+        """Delete every row naming the user, in every table, atomically; return the rows deleted."""
+        deleted = 0
+        with self.db.transaction() as conn:
+            # Deliveries first (explicitly, not only by cascade) so the count is exact.
+            deleted += conn.execute(
+                "DELETE FROM deliveries WHERE user_id = ? OR reminder_id IN (SELECT id FROM reminders WHERE user_id = ?)",
+                (user_id, user_id),
+            ).rowcount
+            for table in USER_TABLES[1:]:
+                deleted += conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)).rowcount
+        return deleted
+
+    def purge_old(self, now: datetime, retention_days: int = 30) -> int:
+        """Delete finished deliveries, finished reminders and stale flows older than the retention."""
+        cutoff = to_db_time(now - timedelta(days=retention_days))
+        marks = ",".join("?" * len(FINISHED_DELIVERY))
+        with self.db.transaction() as conn:
+            deleted = conn.execute(
+                f"DELETE FROM deliveries WHERE status IN ({marks}) AND updated_at < ?",
+                (*FINISHED_DELIVERY, cutoff),
+            ).rowcount
+            deleted += conn.execute(
+                "DELETE FROM reminders WHERE status IN ('cancelled', 'done') AND updated_at < ? "
+                "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_id = reminders.id)",
+                (cutoff,),
+            ).rowcount
+            deleted += conn.execute("DELETE FROM flows WHERE updated_at < ?", (cutoff,)).rowcount
+        return deleted

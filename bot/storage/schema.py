@@ -1,0 +1,101 @@
+"""The database schema: the migration steps and the status values its CHECK constraints allow.
+
+The enums are the single spelling of every status in Python code; SQL text uses the same words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReminderStatus(StrEnum):
+    """A reminder is active until it is cancelled or its (last) occurrence is over."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class DeliveryStatus(StrEnum):
+    """One message to send: ``pending -> sending -> sent | pending (retry) | failed``; or missed, cancelled."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED_DELIVERY = (DeliveryStatus.SENT, DeliveryStatus.MISSED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)
+
+# Each step is a tuple of statements, applied in order inside one transaction; never edit a released
+# step, append a new one (PRAGMA user_version records how many have been applied).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE users (
+            user_id BIGINT PRIMARY KEY,
+            chat_id BIGINT NOT NULL,
+            timezone TEXT,
+            date_order TEXT CHECK (date_order IN ('DMY', 'MDY')),
+            remind_offsets TEXT,
+            remind_time TEXT,
+            accepted_disclaimer_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            user_id BIGINT NOT NULL,
+            chat_id BIGINT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('dexa', 'blood', 'other')),
+            label TEXT NOT NULL,
+            event_date TEXT NOT NULL,
+            event_time TEXT,
+            timezone TEXT NOT NULL,
+            recurrence_months INTEGER,
+            anchor_date TEXT NOT NULL,
+            offsets TEXT NOT NULL,
+            remind_time TEXT NOT NULL,
+            plan_item TEXT,
+            status TEXT NOT NULL CHECK (status IN ('active', 'cancelled', 'done')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX reminders_user ON reminders (user_id, status)",
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            reminder_id INTEGER NOT NULL REFERENCES reminders (id) ON DELETE CASCADE,
+            user_id BIGINT NOT NULL,
+            chat_id BIGINT NOT NULL,
+            event_date TEXT NOT NULL,
+            event_at TEXT NOT NULL,
+            fire_at TEXT NOT NULL,
+            offset_days INTEGER NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sending', 'sent', 'missed', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            claimed_at TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (reminder_id, fire_at)
+        )""",
+        "CREATE INDEX deliveries_due ON deliveries (status, fire_at)",
+        "CREATE INDEX deliveries_user ON deliveries (user_id)",
+        """CREATE TABLE flows (
+            user_id BIGINT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE counters (
+            day TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (day, name)
+        )""",
+    ),
+)
+
+
