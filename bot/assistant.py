@@ -24,6 +24,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.models import Incoming, Reply
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
+from bot.safety.triage import MAX_TRIAGE_CHARS, Verdict
 from bot.text import clean_message
 from bot.texts import Texts
 
@@ -117,18 +118,25 @@ class Assistant:
     # --- stateless question answering (CLI `ask`, eval, and the core of `handle`) -------------
     def ask(self, question: str) -> list[Reply]:
         """Return the replies to a question: emergency first, medication guard, answer or no match."""
-        text, _ = clean_message(question, self.settings.max_message_chars)
+        text, _ = clean_message(question, MAX_TRIAGE_CHARS)
         if not text:
             return [self.deps.note_error("empty_message")]
+        return self._answer(text, self.content.current.triage.check(text))
+
+    def _answer(self, text: str, verdict: Verdict) -> list[Reply]:
+        """Return the replies to a question already triaged (the search reads its first part only)."""
         compose = self.deps.compose
-        verdict = self.knowledge.safety.check(text)
         if verdict.urgent is not None:
             return [compose.urgent(verdict)]
-        result = self.knowledge.searcher.search(text)
+        if verdict.foreign is not None:  # not read: say so in its language (and guard a medicine change)
+            return [compose.foreign(verdict), compose.guard()] if verdict.medication else [compose.foreign(verdict)]
+        result = self.knowledge.searcher.search(text[: self.settings.max_message_chars])
         if verdict.medication:
             replies = compose.medication(result)
+        elif result.answered:
+            replies = [compose.answer(result)]
         else:
-            replies = [compose.answer(result) if result.answered else compose.no_match(result)]
+            replies = [compose.no_match(result, symptom=verdict.caution is not None)]
         return [compose.with_caution(replies[0], verdict), *replies[1:]]
 
     # --- messages ---------------------------------------------------------------------------------
@@ -141,16 +149,17 @@ class Assistant:
             return []
         if gate is Gate.WARN:
             return [self.deps.note_error("flood")]
-        text, was_cut = clean_message(message.text, self.settings.max_message_chars)
+        text, _ = clean_message(message.text, MAX_TRIAGE_CHARS)  # triage reads the whole message
         if not text:
             return [self.deps.note_error("empty_message")]
+        was_cut = len(text) > self.settings.max_message_chars
         users = self.deps.services.users
         if users is not None:
             users.upsert(message.user_id, message.chat_id, now)
         command = _COMMAND.match(text)
         if command:
             return self._command(message, command.group(1).lower(), (command.group(3) or "").strip(), now)
-        verdict = self.knowledge.safety.check(text)
+        verdict = self.content.current.triage.check(text)
         if verdict.urgent is not None:
             self.deps.count("urgent", now)
             return [self.deps.compose.urgent(verdict)]  # before consent, flows and everything else
@@ -161,7 +170,7 @@ class Assistant:
             flow = reminders.continue_flow(message, text, now)
             if flow is not None:
                 return flow
-        replies = self.ask(text)
+        replies = self._answer(text, verdict)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:

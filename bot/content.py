@@ -1,10 +1,11 @@
 """Everything the bot knows and says, loaded from one knowledge folder and swapped whole on a reload.
 
 ``load_content(root)`` reads and validates every content file of ``knowledge/`` (articles and their
-passages, glossary, vocabularies, safety rules, fixed texts and the command table, reminder texts and
-the monitoring plan); a problem is a ``KnowledgeError`` naming the file and the entry, and nothing is
-half-loaded. ``ContentRef`` holds the content in use: readers take ``ref.current`` at each use, and a
-reload replaces it in one assignment, so a message is always served by one consistent version.
+passages, glossary, vocabularies, safety texts, red flags, context rules and the safety classifier,
+fixed texts and the command table, reminder texts and the monitoring plan); a problem is a
+``KnowledgeError`` naming the file and the entry, and nothing is half-loaded. ``ContentRef`` holds the
+content in use: readers take ``ref.current`` at each use, and a reload replaces it in one assignment,
+so a message is always served by one consistent version.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from bot.knowledge.base import KnowledgeBase
 from bot.reminders.context import ReminderContent
 from bot.reminders.monitoring import load_plan
 from bot.reminders.texts import load_reminder_texts
+from bot.safety.texts import SafetyTexts
+from bot.safety.triage import Triage
 from bot.texts import Texts
 
 
@@ -26,6 +29,8 @@ class Content:
     knowledge: KnowledgeBase
     texts: Texts
     reminders: ReminderContent
+    safety: SafetyTexts
+    triage: Triage
 
 
 def load_content(root: Path) -> Content:
@@ -37,7 +42,8 @@ def load_content(root: Path) -> Content:
         plan=load_plan(root / "plan.yaml", articles_dir=root / "articles"),
         article_titles=titles,
     )
-    return Content(knowledge, Texts.load(root / "messages.yaml"), reminders)
+    triage = Triage.load(root, frozenset(knowledge.english))
+    return Content(knowledge, Texts.load(root / "messages.yaml"), reminders, SafetyTexts.load(root / "safety.yaml"), triage)
 
 
 class ContentRef:

@@ -1,9 +1,12 @@
 """Score the assistant on evaluation files (schema: shared eval README, copied in tests/data).
 
-Message files (``kind`` answer | no_match | urgent | medication) report hit@1, hit@3, MRR@3, the share of
-no-match questions answered honestly, answerable questions wrongly refused, urgent recall and false
-alarms, and the medication guard's recall. Glossary files (``query``/``expect_term``) report accuracy.
-Both go through exactly the code paths the bot uses (``Assistant.ask`` and ``Glossary.lookup``).
+Message files (``question``; ``kind`` answer | no_match | urgent | medication) report hit@1, hit@3,
+MRR@3, the share of no-match questions answered honestly, answerable questions wrongly refused, urgent
+recall and false alarms, and the medication guard's recall. Safety files (``text``; ``kind`` urgent |
+near_miss | medication | ordinary, with ``concept``, ``where``, ``context``) report triage: urgent recall
+overall, per concept and per placement, near misses and ordinary messages flagged urgent (per
+context), medication recall and false guards. Glossary files (``query``/``expect_term``) report
+accuracy. All go through exactly the code paths the bot uses (``Assistant.ask``, ``Glossary.lookup``).
 """
 
 from __future__ import annotations
@@ -38,9 +41,12 @@ class Report:
         """Return a readable table of the metrics."""
         width = max(len(name) for name in self.metrics) if self.metrics else 10
         lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
-        lines += [f"{name:<{width}}  {value:.3f}" for name, value in self.metrics.items()]
+        lines += [
+            f"{name:<{width}}  {value:.3f}" + (f"  (n={self.counts[name]})" if name in self.counts else "")
+            for name, value in self.metrics.items()
+        ]
         lines.append("")
-        lines.append("items: " + ", ".join(f"{k}={v}" for k, v in self.counts.items()))
+        lines.append("items: " + ", ".join(f"{k}={v}" for k, v in self.counts.items() if "." not in k))
         for failure in self.failures:
             lines.append(f"  miss {failure.get('id', '')}: {failure.get('question') or failure.get('query')!r}"
                          f" -> {failure.get('got')}")
@@ -161,9 +167,61 @@ def evaluate_glossary(glossary: Glossary, items: Sequence[Mapping[str, Any]]) ->
     return report
 
 
+SAFETY_KINDS = ("urgent", "near_miss", "medication", "ordinary")
+
+
+def is_safety_file(items: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True for triage items (``text`` and a safety kind)."""
+    return bool(items) and all("text" in item and item.get("kind") in SAFETY_KINDS for item in items)
+
+
+def evaluate_safety(assistant: Assistant, items: Sequence[Mapping[str, Any]]) -> Report:
+    """Run every triage item through ``Assistant.ask``; report recall and false alarms, overall and by group."""
+    report = Report("safety", counts={kind: 0 for kind in SAFETY_KINDS})
+    tallies: dict[str, list[int]] = {}
+
+    def tally(name: str, hit: bool) -> None:
+        counts = tallies.setdefault(name, [0, 0])
+        counts[0] += hit
+        counts[1] += 1
+
+    for item in items:
+        kind = str(item["kind"])
+        report.counts[kind] += 1
+        replies = assistant.ask(str(item["text"]))
+        kinds = {reply.kind for reply in replies}
+        urgent = replies[0].kind is ReplyKind.URGENT
+        guarded = ReplyKind.MEDICATION in kinds
+        if kind == "urgent":
+            ok = urgent
+            tally("urgent_recall", urgent)
+            tally(f"urgent_recall.concept.{item.get('concept', '?')}", urgent)
+            tally(f"urgent_recall.where.{item.get('where', 'plain')}", urgent)
+        else:
+            ok = not urgent
+            tally(f"{kind}_flagged_urgent", urgent)
+            if kind == "near_miss":
+                tally(f"near_miss_flagged_urgent.context.{item.get('context', '?')}", urgent)
+        if kind == "medication":
+            ok = ok and guarded
+            tally("medication_recall", guarded)
+        elif kind != "urgent":
+            tally("non_medication_flagged_medication", guarded)
+        if not ok:
+            got = replies[0].kind.value + (" + medication guard" if guarded and not urgent else "")
+            report.failures.append({"id": item.get("id", ""), "question": item["text"], "kind": kind, "got": got})
+    order = ["urgent_recall", "near_miss_flagged_urgent", "ordinary_flagged_urgent", "medication_recall"]
+    names = [*order, "non_medication_flagged_medication", *sorted(n for n in tallies if n not in order and "." in n)]
+    report.metrics = {name: _ratio(*tallies[name]) for name in names if name in tallies}
+    report.counts.update({name: tallies[name][1] for name in tallies if "." in name})
+    return report
+
+
 def evaluate_file(assistant: Assistant, path: Path) -> Report:
-    """Evaluate a message file or a glossary file, whichever ``path`` holds."""
+    """Evaluate a message, safety or glossary file, whichever ``path`` holds."""
     items = load_items(path)
     if is_glossary_file(items):
         return evaluate_glossary(assistant.knowledge.glossary, items)
+    if is_safety_file(items):
+        return evaluate_safety(assistant, items)
     return evaluate_messages(assistant, items)

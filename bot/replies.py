@@ -15,7 +15,8 @@ from bot.buttons import Consent, Define, DefineAlternatives, GlossaryIndex, Glos
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.search import SearchResult
 from bot.models import Block, Button, GlossaryEntry, GlossaryResult, Hit, Passage, Reply, ReplyKind, Style
-from bot.safety import Verdict
+from bot.safety.texts import SafetyTexts
+from bot.safety.triage import Verdict
 from bot.texts import Texts
 
 MAX_DEFINE_BUTTONS = 3
@@ -31,16 +32,17 @@ def split_sentences(text: str) -> list[str]:
 class ReplyComposer:
     """Build Reply objects from knowledge results; owns wording choices and button data."""
 
-    def __init__(self, knowledge: KnowledgeBase, texts: Texts, emergency_number: str) -> None:
-        """Keep the knowledge, texts and the configured emergency number."""
+    def __init__(self, knowledge: KnowledgeBase, texts: Texts, safety: SafetyTexts, emergency_number: str) -> None:
+        """Keep the knowledge, the fixed and safety texts, and the configured emergency number."""
         self.knowledge = knowledge
         self.texts = texts
+        self.safety = safety
         self.emergency_number = emergency_number
 
     # --- answers -------------------------------------------------------------------------------
     def footer(self) -> Block:
         """Return the short disclaimer footer shown under every health reply."""
-        return Block(self.knowledge.safety.texts.disclaimer_short, Style.FOOTER)
+        return Block(self.safety.disclaimer_short, Style.FOOTER)
 
     def source_block(self, passage: Passage) -> Block:
         """Return "From: title › heading", naming merged duplicate articles too."""
@@ -99,9 +101,11 @@ class ReplyComposer:
         hits = tuple(Hit(p, 0.0, 0.0) for p in passages)
         return Reply(ReplyKind.ANSWER, (*blocks, self.footer()), (), hits)
 
-    def no_match(self, result: SearchResult | None = None) -> Reply:
-        """Return the honest "not covered" reply."""
+    def no_match(self, result: SearchResult | None = None, *, symptom: bool = False) -> Reply:
+        """Return the honest "not covered" reply; for a message describing a symptom, where to turn."""
         blocks = [Block(self.texts.get("no_match_title"), Style.TITLE), Block(self.texts.get("no_match_body"))]
+        if symptom:
+            blocks.insert(1, Block(self.safety.symptom_no_match.format(number=self.emergency_number)))
         return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
 
     def expired(self) -> Reply:
@@ -112,32 +116,49 @@ class ReplyComposer:
     # --- safety --------------------------------------------------------------------------------
     def urgent(self, verdict: Verdict) -> Reply:
         """Return the stand-alone emergency reply."""
-        texts = self.knowledge.safety.texts
+        texts = self.safety
         number = self.emergency_number
         blocks = [Block(texts.urgent_title, Style.TITLE), Block(texts.urgent_body.format(number=number))]
+        if verdict.foreign is not None:
+            blocks.insert(0, Block(self.foreign_line(verdict), Style.TITLE))
         if verdict.urgent is not None and verdict.urgent.reply_extra:
             blocks.append(Block(verdict.urgent.reply_extra.format(number=number)))
+        if verdict.someone_else:
+            blocks.append(Block(texts.someone_else))
         return Reply(ReplyKind.URGENT, tuple(blocks))
+
+    def foreign_line(self, verdict: Verdict) -> str:
+        """Return "I can only read English; if this is an emergency call ..." in the message's language."""
+        reply = verdict.foreign.reply if verdict.foreign is not None and verdict.foreign.reply else self.safety.foreign_reply
+        return reply.format(number=self.emergency_number)
+
+    def foreign(self, verdict: Verdict) -> Reply:
+        """Return the reply to a message in another language (no emergency recognised in it)."""
+        blocks = [Block(self.foreign_line(verdict))]
+        if verdict.foreign is not None and verdict.foreign.reply:
+            blocks.append(Block(self.safety.foreign_reply.format(number=self.emergency_number)))
+        return Reply(ReplyKind.INFO, tuple(blocks))
 
     def with_caution(self, reply: Reply, verdict: Verdict) -> Reply:
         """Return ``reply`` led by the "if this is happening now, call..." line when triage asks for it."""
-        texts = self.knowledge.safety.texts
+        texts = self.safety
         if verdict.caution is None or not texts.caution:
             return reply
         line = texts.caution.format(label=verdict.caution.label, number=self.emergency_number)
         return replace(reply, blocks=(Block(line, Style.TITLE), *reply.blocks))
 
     def medication(self, result: SearchResult) -> list[Reply]:
-        """Return the talk-to-your-prescriber guard, then the relevant passages when there are any."""
-        texts = self.knowledge.safety.texts
-        guard = Reply(
-            ReplyKind.MEDICATION,
-            (Block(texts.medication_title, Style.TITLE), Block(texts.medication_body), self.footer()),
-            passages=result.hits,
-        )
-        if not result.answered:
-            return [guard]
-        return [guard, self.answer(result, ReplyKind.MEDICATION)]
+        """Return the talk-to-your-prescriber guard, then the relevant passages, never dosing instructions."""
+        shown = tuple(hit for hit in result.hits if not self.safety.is_dosing(hit.passage.text))
+        if not shown:
+            return [self.guard()]
+        return [self.guard(shown), self.answer(replace(result, hits=shown), ReplyKind.MEDICATION)]
+
+    def guard(self, passages: tuple[Hit, ...] = ()) -> Reply:
+        """Return the talk-to-your-prescriber guard on its own."""
+        texts = self.safety
+        blocks = (Block(texts.medication_title, Style.TITLE), Block(texts.medication_body), self.footer())
+        return Reply(ReplyKind.MEDICATION, blocks, passages=passages)
 
     def consent_request(self) -> Reply:
         """Return the disclaimer with the "I understand" button (first contact)."""
@@ -148,7 +169,7 @@ class ReplyComposer:
 
     def disclaimer(self) -> Reply:
         """Return the full disclaimer."""
-        text = self.knowledge.safety.texts.disclaimer_full.format(number=self.emergency_number)
+        text = self.safety.disclaimer_full.format(number=self.emergency_number)
         return Reply(ReplyKind.INFO, (Block(self.texts.get("disclaimer_title"), Style.TITLE), Block(text)))
 
     # --- glossary ------------------------------------------------------------------------------

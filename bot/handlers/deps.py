@@ -54,7 +54,10 @@ class Deps:
         """Return the reply composer of the content in use (rebuilt once after a reload)."""
         current = self.content.current
         if self._composer is None or self._composer[0] is not current:
-            self._composer = (current, ReplyComposer(current.knowledge, current.texts, self.settings.emergency_number))
+            self._composer = (
+                current,
+                ReplyComposer(current.knowledge, current.texts, current.safety, self.settings.emergency_number),
+            )
         return self._composer[1]
 
     def note(self, key: str, **values: object) -> Reply:

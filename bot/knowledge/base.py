@@ -1,7 +1,8 @@
 """Load everything under ``knowledge/`` into one validated, ready-to-query object.
 
 Owns file loading and schema checks for articles.yaml and synonyms.yaml; every problem is reported as a
-``KnowledgeError`` naming the file and the entry. Glossary and safety files are loaded by their modules.
+``KnowledgeError`` naming the file and the entry. The glossary file is loaded by its module; safety files
+by ``bot/safety``, and everything together by ``bot/content.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.ingest import ArticleSource, ingest
 from bot.knowledge.search import Searcher, SearchSettings
 from bot.models import Passage
-from bot.safety import SafetyRules
 from bot.yamlfile import read_knowledge_yaml
 
 _ARTICLE_ID = re.compile(r"^\d{3}$")
@@ -138,14 +138,14 @@ def load_analyzer(root: Path) -> Analyzer:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """The loaded knowledge: articles, passages, search, glossary and safety rules."""
+    """The loaded knowledge: articles, passages, search, glossary, and everyday English word frequencies."""
 
     root: Path
     articles: dict[str, Article]
     passages: tuple[Passage, ...]
     searcher: Searcher
     glossary: Glossary
-    safety: SafetyRules
+    english: dict[str, float]  # word -> Zipf frequency (knowledge/english_frequency.txt)
 
     @classmethod
     def load(cls, root: Path, settings: SearchSettings | None = None) -> KnowledgeBase:
@@ -155,16 +155,15 @@ class KnowledgeBase:
             ArticleSource(a.id, a.title, (root / a.file).read_text(encoding="utf-8")) for a in articles
         ]
         passages = tuple(ingest(sources))
-        searcher = Searcher(
-            passages, load_analyzer(root), settings, load_english_frequency(root), load_health_terms(root)
-        )
+        english = load_english_frequency(root)
+        searcher = Searcher(passages, load_analyzer(root), settings, english, load_health_terms(root))
         return cls(
             root=root,
             articles={a.id: a for a in articles},
             passages=passages,
             searcher=searcher,
             glossary=Glossary.load(root / "glossary.yaml"),
-            safety=SafetyRules.load(root / "safety.yaml"),
+            english=english,
         )
 
     def title(self, article_id: str) -> str:

@@ -1,0 +1,265 @@
+"""Concept catalogues as data: red flags (``knowledge/red_flags.yaml``) and medication changes
+(``knowledge/medication_changes.yaml``), matched clause by clause with their context.
+
+A catalogue has a ``lexicon`` (named word groups), ``findings`` (a sign: any of some phrases, or all of
+some groups within a window of words, in one clause) and ``concepts`` (each with rules: lists of
+findings that must all be present, affirmed by the context rules, anywhere in the message). Every
+concept names its ``sources``; loading refuses a concept without one, an unknown group, finding or
+source, naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.errors import KnowledgeError
+from bot.safety.context import Assessment, ContextRules
+from bot.safety.phrases import Corrector, Phrase, Span, Tokens, clauses, phrase
+from bot.yamlfile import read_knowledge_yaml
+
+DEFAULT_WINDOW = 8
+NOW = "!now"  # a rule item "finding!now" holds only when that sign is also said to be happening now
+
+
+def _name(item: str) -> str:
+    return item.removesuffix(NOW)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A sign: one of ``any`` phrases, or every group of ``all`` within ``window`` words."""
+
+    id: str
+    any: tuple[Phrase, ...] = ()
+    all: tuple[tuple[Phrase, ...], ...] = ()
+    window: int = DEFAULT_WINDOW
+
+    def spans(self, tokens: Tokens) -> list[Span]:
+        """Return where this finding occurs in a clause."""
+        found = [span for p in self.any for span in tokens.find(p)]
+        if self.all:
+            groups = [[span for p in group for span in tokens.find(p)] for group in self.all]
+            if all(groups):
+                anchor, *others = groups
+                for first in anchor:
+                    picks = [first]
+                    for group in others:
+                        near = [s for s in group if abs(s.start - first.start) <= self.window]
+                        if not near:
+                            break
+                        picks.append(min(near, key=lambda s: abs(s.start - first.start)))
+                    else:
+                        used = frozenset(i for s in picks for i in s.used)
+                        found.append(Span(min(s.start for s in picks), max(s.end for s in picks), used))
+        return found
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One emergency (or medication change): its rules, caution findings, label, sources and extra text."""
+
+    id: str
+    label: str
+    sources: tuple[str, ...]
+    rules: tuple[tuple[str, ...], ...]
+    caution: tuple[str, ...] = ()
+    reply_extra: str = ""
+    unless: tuple[str, ...] = ()  # findings that, present anywhere, mean the concept does not apply
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A finding found in a clause, with its context."""
+
+    finding: str
+    clause: int
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a catalogue found in one message."""
+
+    concepts: tuple[Concept, ...] = ()  # concepts with a rule fully affirmed
+    cautions: tuple[Concept, ...] = ()  # concepts mentioned but not affirmed (caution line)
+    occurrences: tuple[Occurrence, ...] = ()
+    someone_else: bool = False  # the affirmed signs are someone else's
+    said_now: bool = False  # a sign of an affirmed rule is also said to be happening now ("right now")
+
+    @property
+    def hit(self) -> Concept | None:
+        """Return the first concept with an affirmed rule, if any."""
+        return self.concepts[0] if self.concepts else None
+
+
+@dataclass
+class Catalogue:
+    """Findings and concepts of one catalogue file."""
+
+    findings: dict[str, Finding]
+    concepts: tuple[Concept, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def phrases(self) -> list[Phrase]:
+        """Return every phrase used (for the typo corrector's vocabulary)."""
+        return [p for f in self.findings.values() for p in (*f.any, *(q for group in f.all for q in group))]
+
+    def match(self, text: str, context: ContextRules, corrector: Corrector | None = None) -> Match:
+        """Return the concepts a message affirms, and those it only mentions."""
+        occurrences: list[Occurrence] = []
+        for index, clause in enumerate(clauses(text)):
+            tokens = Tokens(clause, corrector)
+            if not len(tokens):
+                continue
+            triggers = context.triggers_in(tokens)
+            segments = context.segments(tokens)
+            for finding in self.findings.values():
+                for span in finding.spans(tokens):
+                    occurrences.append(Occurrence(finding.id, index, context.assess(triggers, segments, span)))
+        affirmed = {o.finding for o in occurrences if o.assessment.affirmed}
+        now = {o.finding for o in occurrences if o.assessment.affirmed and o.assessment.now}
+        mentioned = {o.finding for o in occurrences if o.assessment.cautionable} | affirmed
+
+        def holds(item: str) -> bool:
+            return _name(item) in (now if item.endswith(NOW) else affirmed)
+
+        present = {o.finding for o in occurrences}
+        satisfied = [
+            (c, rule)
+            for c in self.concepts
+            if not present.intersection(c.unless)
+            for rule in c.rules
+            if all(holds(item) for item in rule)
+        ]
+        hits = tuple(dict.fromkeys(c for c, _ in satisfied))
+        cautions = tuple(
+            c
+            for c in self.concepts
+            if c not in hits
+            and (any(_name(f) in mentioned for rule in c.rules for f in rule) or any(f in mentioned for f in c.caution))
+        )
+        used = {_name(item) for _, rule in satisfied for item in rule}
+        someone_else = bool(used) and all(
+            o.assessment.someone_else for o in occurrences if o.finding in used and o.assessment.affirmed
+        )
+        return Match(hits, cautions, tuple(occurrences), someone_else, said_now=bool(used & now))
+
+    @classmethod
+    def load(cls, path: Path, rules_key: str) -> Catalogue:
+        """Load a catalogue file whose concepts list their rules under ``rules_key``."""
+        file = path.name
+        data = read_knowledge_yaml(path)
+        if not isinstance(data, Mapping):
+            raise KnowledgeError(file, "-", "expected a mapping with lexicon, findings and concepts")
+        sources = {str(k): _source_title(v, file, str(k)) for k, v in (data.get("sources") or {}).items()}
+        lexicon = {
+            str(name): _phrase_list(entries, file, f"lexicon.{name}")
+            for name, entries in _mapping(data, "lexicon", file).items()
+        }
+        findings = {
+            str(name): _finding(str(name), spec, lexicon, file) for name, spec in _mapping(data, "findings", file).items()
+        }
+        concepts: list[Concept] = []
+        for index, raw in enumerate(data.get("concepts") or []):
+            concepts.append(_concept(raw, index, findings, sources, rules_key, file))
+        if not concepts:
+            raise KnowledgeError(file, "concepts", "at least one concept is required")
+        return cls(findings, tuple(concepts), sources)
+
+
+def _mapping(data: Mapping[str, Any], key: str, file: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, Mapping) or not value:
+        raise KnowledgeError(file, key, "expected a non-empty mapping")
+    return value
+
+
+def _source_title(value: Any, file: str, name: str) -> str:
+    if (
+        not isinstance(value, Mapping)
+        or not str(value.get("title") or "").strip()
+        or not str(value.get("url") or "").strip()
+    ):
+        raise KnowledgeError(file, f"sources.{name}", "needs a title and a url")
+    return str(value["title"])
+
+
+def _phrase_list(entries: Any, file: str, entry: str) -> tuple[Phrase, ...]:
+    if not isinstance(entries, list) or not entries:
+        raise KnowledgeError(file, entry, "expected a non-empty list of words or phrases")
+    parsed = tuple(phrase(str(item)) for item in entries)
+    if not all(parsed):
+        raise KnowledgeError(file, entry, "a phrase has no words")
+    return parsed
+
+
+def _items(raw: Any, lexicon: Mapping[str, tuple[Phrase, ...]], file: str, entry: str) -> tuple[Phrase, ...]:
+    """Expand a list of "@group" names and literal phrases into phrases."""
+    if not isinstance(raw, list) or not raw:
+        raise KnowledgeError(file, entry, "expected a non-empty list")
+    out: list[Phrase] = []
+    for item in raw:
+        text = str(item)
+        if text.startswith("@"):
+            if text[1:] not in lexicon:
+                raise KnowledgeError(file, entry, f"unknown lexicon group {text}")
+            out.extend(lexicon[text[1:]])
+        else:
+            parsed = phrase(text)
+            if not parsed:
+                raise KnowledgeError(file, entry, f"phrase {text!r} has no words")
+            out.append(parsed)
+    return tuple(out)
+
+
+def _finding(name: str, spec: Any, lexicon: Mapping[str, tuple[Phrase, ...]], file: str) -> Finding:
+    entry = f"findings.{name}"
+    if not isinstance(spec, Mapping) or not ({"any", "all"} & set(spec)):
+        raise KnowledgeError(file, entry, "expected 'any' and/or 'all'")
+    groups = spec.get("all") or []
+    if not isinstance(groups, list):
+        raise KnowledgeError(file, entry, "'all' must be a list")
+    return Finding(
+        id=name,
+        any=_items(spec["any"], lexicon, file, f"{entry}.any") if "any" in spec else (),
+        all=tuple(_items([group], lexicon, file, f"{entry}.all") for group in groups),
+        window=int(spec.get("window", DEFAULT_WINDOW)),
+    )
+
+
+def _concept(
+    raw: Any, index: int, findings: Mapping[str, Finding], sources: Mapping[str, str], rules_key: str, file: str
+) -> Concept:
+    if not isinstance(raw, Mapping) or not str(raw.get("id") or "").strip():
+        raise KnowledgeError(file, f"concepts[{index}]", "expected a mapping with an id")
+    entry = f"concepts.{raw['id']}"
+    cited = raw.get("sources")
+    if not isinstance(cited, list) or not cited:
+        raise KnowledgeError(file, entry, "every concept must list its sources")
+    unknown = [s for s in cited if s not in sources]
+    if unknown:
+        raise KnowledgeError(file, entry, f"unknown source {unknown[0]!r}")
+    rules = raw.get(rules_key)
+    if not isinstance(rules, list) or not rules or not all(isinstance(rule, list) and rule for rule in rules):
+        raise KnowledgeError(file, entry, f"'{rules_key}' must be a list of lists of findings")
+    named = [_name(str(f)) for rule in rules for f in rule] + list(raw.get("caution") or []) + list(raw.get("unless") or [])
+    missing = [f for f in named if f not in findings]
+    if missing:
+        raise KnowledgeError(file, entry, f"unknown finding {missing[0]!r}")
+    return Concept(
+        id=str(raw["id"]),
+        label=str(raw.get("label") or raw["id"]).strip(),
+        sources=tuple(map(str, cited)),
+        rules=tuple(tuple(map(str, rule)) for rule in rules),
+        caution=tuple(map(str, raw.get("caution") or [])),
+        reply_extra=str(raw.get("reply_extra") or "").strip(),
+        unless=tuple(map(str, raw.get("unless") or [])),
+    )
+
+
+def all_phrases(items: Sequence[Catalogue | ContextRules]) -> list[Phrase]:
+    """Return the phrases of several catalogues and context rules (the corrector's vocabulary)."""
+    return [p for item in items for p in item.phrases()]

@@ -1,0 +1,162 @@
+"""The statistical safety net: a linear text classifier over word and character n-grams, run in process.
+
+The model is trained offline with scikit-learn (``training/train_safety.py``: TF-IDF of word 1-2-grams
+and ``char_wb`` 2-5-grams, each L2-normalised, then multinomial logistic regression) and exported to
+``knowledge/models/safety.npz``: vocabularies, idf, coefficients, thresholds and a few reference
+predictions. Here the same transform is recomputed with the standard library and numpy, so the bot
+never imports scikit-learn (its import alone costs ~0.65 s of cold start); a test checks that the
+probabilities equal scikit-learn's reference ones. Character n-grams make typos and odd spellings
+("brethe", "cant breath") land near the right class.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.errors import KnowledgeError
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+_SPACES = re.compile(r"\s\s+")
+MAX_CHARS = 20_000  # a classifier input longer than this is cut (windows cover the rest)
+
+
+def _preprocess(text: str) -> str:
+    """Lowercase, then strip accents exactly as scikit-learn's ``strip_accents="unicode"`` does."""
+    text = text[:MAX_CHARS].lower()
+    normalized = unicodedata.normalize("NFKD", text)
+    if normalized == text:
+        return text
+    return "".join(ch for ch in normalized if not unicodedata.combining(ch))
+
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Return scikit-learn's word n-grams of preprocessed text."""
+    tokens = _TOKEN.findall(text)
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(2, low), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Return scikit-learn's ``char_wb`` n-grams (each word padded with spaces) of preprocessed text."""
+    grams: list[str] = []
+    for word in _SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if n > length:
+                break
+            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+            if n >= length:
+                break
+    return grams
+
+
+@dataclass(frozen=True)
+class Vectorizer:
+    """One TF-IDF block of the model: its analyzer, n-gram range, vocabulary and idf."""
+
+    analyzer: str  # "word" | "char_wb"
+    low: int
+    high: int
+    index: dict[str, int]
+    idf: np.ndarray  # float64, one per term
+    coef: np.ndarray  # float64 (terms x classes)
+
+    def scores(self, text: str) -> np.ndarray:
+        """Return this block's contribution to the class scores for preprocessed text."""
+        grams = (
+            word_ngrams(text, self.low, self.high) if self.analyzer == "word" else char_wb_ngrams(text, self.low, self.high)
+        )
+        ids: list[int] = []
+        weights: list[float] = []
+        for gram, count in Counter(grams).items():
+            position = self.index.get(gram)
+            if position is not None:
+                ids.append(position)
+                weights.append(1.0 + math.log(count))  # sublinear tf
+        if not ids:
+            return np.zeros(self.coef.shape[1])
+        values = np.asarray(weights) * self.idf[ids]
+        values /= np.sqrt(values @ values)  # L2 per block, as FeatureUnion of two TfidfVectorizers
+        result: np.ndarray = values @ self.coef[ids]
+        return result
+
+
+@dataclass(frozen=True)
+class SafetyModel:
+    """The exported classifier: classes, blocks, intercept, decision thresholds and provenance."""
+
+    classes: tuple[str, ...]
+    blocks: tuple[Vectorizer, ...]
+    intercept: np.ndarray
+    thresholds: dict[str, float]
+    meta: dict[str, object]
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Return P(class) for a message."""
+        prepared = _preprocess(text)
+        scores = self.intercept.copy()
+        for block in self.blocks:
+            scores += block.scores(prepared)
+        scores -= scores.max()
+        exp = np.exp(scores)
+        probs = exp / exp.sum()
+        return dict(zip(self.classes, (float(p) for p in probs), strict=True))
+
+    @classmethod
+    def load(cls, path: Path) -> SafetyModel:
+        """Load ``safety.npz``; KnowledgeError naming the file when it is missing or malformed."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                blocks = tuple(
+                    Vectorizer(
+                        analyzer=str(spec["analyzer"]),
+                        low=int(spec["ngram"][0]),
+                        high=int(spec["ngram"][1]),
+                        index={str(term): i for i, term in enumerate(data[f"{spec['name']}_terms"].tolist())},
+                        idf=data[f"{spec['name']}_idf"].astype(np.float64),
+                        coef=data[f"{spec['name']}_coef"].astype(np.float64),
+                    )
+                    for spec in meta["blocks"]
+                )
+                return cls(
+                    classes=tuple(str(c) for c in data["classes"].tolist()),
+                    blocks=blocks,
+                    intercept=data["intercept"].astype(np.float64),
+                    thresholds={str(k): float(v) for k, v in meta["thresholds"].items()},
+                    meta=meta,
+                )
+        except FileNotFoundError:
+            raise KnowledgeError(path.name, "-", f"model file not found at {path} (run training/train_safety.py)") from None
+        except (OSError, KeyError, ValueError, TypeError) as error:
+            raise KnowledgeError(path.name, "-", f"cannot read the model: {error}") from None
+
+
+def urgent_probability(probabilities: dict[str, float]) -> float:
+    """Return P(urgent): the sum over the ``urgent:<concept>`` classes."""
+    return sum(p for name, p in probabilities.items() if name.startswith("urgent"))
+
+
+def likeliest_concept(probabilities: dict[str, float]) -> str | None:
+    """Return the most probable urgent concept, or None when the model has no concept classes."""
+    concepts = [(p, name.partition(":")[2]) for name, p in probabilities.items() if name.startswith("urgent:")]
+    return max(concepts)[1] if concepts else None
+
+
+def windows(sentences: Sequence[str], size: int = 3) -> list[str]:
+    """Return overlapping groups of ``size`` consecutive sentences (a long message is judged in parts too)."""
+    if len(sentences) <= size:
+        return []
+    return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]

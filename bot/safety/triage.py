@@ -1,0 +1,153 @@
+"""Safety triage, run on every message before anything else: emergency, medication change, or neither.
+
+How the parts combine (each measured on blind evaluation sets, see the README):
+1. Another language: its emergency phrases, or the classifier at its threshold, make the message
+   urgent; either way the reply says, in that language, that the bot reads English only and gives the
+   emergency number.
+2. The red-flag catalogue with its context rules: a sign affirmed *and* said to be happening now
+   ("my chest is crushing right now") is a clear red flag and always wins.
+3. The classifier's P(urgent), over the whole message and every window of three sentences (an
+   emergency at the end of a long story is not diluted), against a threshold set by what the catalogue
+   found: low when a red-flag rule is affirmed ("i want to kill myself"), standard when signs are
+   mentioned, a little higher when no sign is mentioned at all, and much higher when the context rules
+   cleared every sign (negated, past, hypothetical): context is what tells "my mum had a stroke in
+   2015" from "my mum is having a stroke". The four thresholds are chosen together by
+   ``training/train_safety.py`` on cross-validated predictions, within false-alarm ceilings. When the classifier finds a change to a medicine likelier
+   than an emergency ("i feel like giving up on treatment"), the medication guard answers instead.
+   (Thresholds: ``training/train_safety.py`` and the sweep in its README section.)
+4. Medication: the classifier's P(medication) at its threshold, or a medication-change phrase of the
+   catalogue that the classifier does not rule out (``PHRASE_FLOOR``).
+5. Defence in depth: a red flag mentioned but not urgent (a general question, a past event, a mild
+   symptom) sets ``caution``, so the answer is led by "if you are having ... right now, call ...".
+The whole message is read, however long (only its first ``MAX_TRIAGE_CHARS`` characters for pathological
+inputs, far beyond Telegram's 4,096).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.safety.catalogue import Catalogue, Concept, all_phrases
+from bot.safety.classifier import SafetyModel, likeliest_concept, urgent_probability, windows
+from bot.safety.context import ContextRules
+from bot.safety.language import Foreign, LanguageGuard, LanguageLexicon
+from bot.safety.phrases import Corrector, clauses, vocabulary
+
+MAX_TRIAGE_CHARS = 50_000
+# A medication-change phrase ("stop" near "anastrozole") counts when the classifier gives a change to a
+# medicine at least this probability: "my bleeding wouldnt stop after zometa" has the words, not the intent.
+PHRASE_FLOOR = 0.05
+GENERIC = Concept("emergency", "a medical emergency", ("nhs_first_aid",), ())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of triage.
+
+    ``urgent``: the emergency concept (its label and reply extra), or None. ``medication``: a change to a
+    medicine is asked about. ``caution``: a red flag mentioned but not urgent. ``foreign``: the message is
+    in another language. ``someone_else``: the emergency is another person's. ``why``: which part decided
+    (``catalogue``, ``classifier``, ``language``), and ``p_urgent`` the classifier's probability.
+    """
+
+    urgent: Concept | None = None
+    medication: bool = False
+    caution: Concept | None = None
+    foreign: Foreign | None = None
+    someone_else: bool = False
+    why: str = ""
+    p_urgent: float = 0.0
+
+    @property
+    def kind(self) -> str | None:
+        """Return "urgent", "medication" or None."""
+        if self.urgent is not None:
+            return "urgent"
+        return "medication" if self.medication else None
+
+
+class Triage:
+    """Everything triage reads, loaded once: catalogues, context rules, classifier, other languages."""
+
+    def __init__(
+        self,
+        red_flags: Catalogue,
+        medication: Catalogue,
+        context: ContextRules,
+        model: SafetyModel,
+        languages: LanguageLexicon,
+        english: frozenset[str],
+    ) -> None:
+        """Combine the loaded parts; ``english`` is the set of words known to be English."""
+        self.red_flags = red_flags
+        self.medication = medication
+        self.context = context
+        self.model = model
+        self.concepts = {concept.id: concept for concept in red_flags.concepts}
+        vocab = vocabulary(all_phrases([red_flags, medication, context]))
+        self.corrector = Corrector(vocab, english)
+        self.language = LanguageGuard(languages, english | vocab)
+        self.thresholds = model.thresholds
+        self.urgent_threshold = model.thresholds["urgent_mentioned"]
+        self.medication_threshold = model.thresholds["medication"]
+
+    def check(self, message: str) -> Verdict:
+        """Return the triage verdict for a whole message."""
+        text = message[:MAX_TRIAGE_CHARS]
+        foreign = self.language.check(text)
+        p_urgent, concept_guess, p_medication = self._classify(text)
+        if foreign is not None:
+            # A message the bot cannot read: an emergency phrase of that language, or the classifier (whose
+            # character n-grams were trained on some messages in other languages), makes it urgent.
+            guess = foreign.concept or (concept_guess if p_urgent >= self.urgent_threshold else None)
+            concept = self.concepts.get(guess, GENERIC) if guess else None
+            medication = concept is None and p_medication >= self.medication_threshold
+            return Verdict(
+                urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent
+            )
+        flags = self.red_flags.match(text, self.context, self.corrector)
+        phrase = self.medication.match(text, self.context, self.corrector).hit is not None
+        medication = p_medication >= self.medication_threshold or (phrase and p_medication >= PHRASE_FLOOR)
+        caution = flags.cautions[0] if flags.cautions else None
+        if flags.hit is not None and (flags.said_now or p_urgent >= self.thresholds["urgent_affirmed"]):
+            return Verdict(
+                urgent=flags.hit, medication=medication, someone_else=flags.someone_else, why="catalogue", p_urgent=p_urgent
+            )
+        if not flags.occurrences:
+            needed = self.thresholds["urgent_none"]
+        elif flags.hit is None and any(not o.assessment.affirmed for o in flags.occurrences):
+            needed = self.thresholds["urgent_cleared"]
+        else:
+            needed = self.urgent_threshold
+        medicine_first = p_medication > p_urgent  # the model reads a change to a medicine, not an emergency
+        if p_urgent >= needed and not medicine_first:
+            concept = flags.hit or self.concepts.get(concept_guess or "", GENERIC)
+            return Verdict(
+                urgent=concept, medication=medication, someone_else=flags.someone_else, why="classifier", p_urgent=p_urgent
+            )
+        return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent)
+
+    def _classify(self, text: str) -> tuple[float, str | None, float]:
+        """Return P(urgent) (the highest over the message and its 3-sentence windows), the likeliest
+        emergency concept there, and P(medication) of the whole message."""
+        whole = self.model.probabilities(text)
+        best, best_probs = urgent_probability(whole), whole
+        for part in windows(clauses(text)):
+            probs = self.model.probabilities(part)
+            p = urgent_probability(probs)
+            if p > best:
+                best, best_probs = p, probs
+        return best, likeliest_concept(best_probs), whole.get("medication", 0.0)
+
+    @classmethod
+    def load(cls, root: Path, english: frozenset[str]) -> Triage:
+        """Load every safety file under ``root`` (the knowledge folder); KnowledgeError on problems."""
+        return cls(
+            Catalogue.load(root / "red_flags.yaml", "urgent"),
+            Catalogue.load(root / "medication_changes.yaml", "guard"),
+            ContextRules.load(root / "context.yaml"),
+            SafetyModel.load(root / "models" / "safety.npz"),
+            LanguageLexicon.load(root / "other_languages.yaml"),
+            english,
+        )
