@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.errors import KnowledgeError
 from bot.safety.context import Assessment, ContextRules
-from bot.safety.phrases import Corrector, Phrase, Span, Tokens, clauses, phrase
+from bot.safety.phrases import Corrector, Phrase, PhraseIndex, Span, Tokens, clauses, phrase
 from bot.yamlfile import read_knowledge_yaml
 
 DEFAULT_WINDOW = 8
@@ -37,11 +37,11 @@ class Finding:
     all: tuple[tuple[Phrase, ...], ...] = ()
     window: int = DEFAULT_WINDOW
 
-    def spans(self, tokens: Tokens) -> list[Span]:
-        """Return where this finding occurs in a clause."""
-        found = [span for p in self.any for span in tokens.find(p)]
+    def spans(self, phrases: Mapping[Phrase, list[Span]]) -> list[Span]:
+        """Return where this finding occurs in a clause, given the spans of the phrases found there."""
+        found = [span for p in self.any for span in phrases.get(p, ())]
         if self.all:
-            groups = [[span for p in group for span in tokens.find(p)] for group in self.all]
+            groups = [[span for p in group for span in phrases.get(p, ())] for group in self.all]
             if all(groups):
                 anchor, *others = groups
                 for first in anchor:
@@ -103,6 +103,9 @@ class Catalogue:
     concepts: tuple[Concept, ...]
     sources: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.index = PhraseIndex(self.phrases())
+
     def phrases(self) -> list[Phrase]:
         """Return every phrase used (for the typo corrector's vocabulary)."""
         return [p for f in self.findings.values() for p in (*f.any, *(q for group in f.all for q in group))]
@@ -112,12 +115,13 @@ class Catalogue:
         occurrences: list[Occurrence] = []
         for index, clause in enumerate(clauses(text)):
             tokens = Tokens(clause, corrector)
-            if not len(tokens):
+            phrases = self.index.find_all(tokens) if len(tokens) else {}
+            if not phrases:
                 continue
             triggers = context.triggers_in(tokens)
             segments = context.segments(tokens)
             for finding in self.findings.values():
-                for span in finding.spans(tokens):
+                for span in finding.spans(phrases):
                     occurrences.append(Occurrence(finding.id, index, context.assess(triggers, segments, span)))
         affirmed = {o.finding for o in occurrences if o.assessment.affirmed}
         now = {o.finding for o in occurrences if o.assessment.affirmed and o.assessment.now}

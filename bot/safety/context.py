@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
-from bot.safety.phrases import Phrase, Span, Tokens, phrase
+from bot.safety.phrases import Phrase, PhraseIndex, Span, Tokens, phrase
 from bot.yamlfile import read_knowledge_yaml
 
 
@@ -88,6 +88,10 @@ class ContextRules:
         self.triggers = triggers
         self.pseudo = pseudo
         self.terminators = terminators
+        self.by_phrase: dict[Phrase, list[Trigger]] = {}
+        for trigger in triggers:
+            self.by_phrase.setdefault(trigger.phrase, []).append(trigger)
+        self.index = PhraseIndex([*self.by_phrase, *pseudo, *terminators])
 
     def phrases(self) -> list[Phrase]:
         """Return every phrase the rules use (for the typo corrector's vocabulary)."""
@@ -95,17 +99,17 @@ class ContextRules:
 
     def triggers_in(self, tokens: Tokens) -> list[tuple[Trigger, Span]]:
         """Return the triggers found in a clause, minus those inside a pseudo-trigger."""
-        blocked = [span for pseudo in self.pseudo for span in tokens.find(pseudo)]
+        present = self.index.find_all(tokens)
+        blocked = [span for pseudo in self.pseudo for span in present.get(pseudo, ())]
         found: list[tuple[Trigger, Span]] = []
-        for trigger in self.triggers:
-            for span in tokens.find(trigger.phrase):
-                if not any(b.start <= span.start and span.end <= b.end for b in blocked):
-                    found.append((trigger, span))
+        for phrase_, spans in present.items():
+            for trigger in self.by_phrase.get(phrase_, ()):
+                found.extend((trigger, span) for span in spans if not any(b.start <= span.start and span.end <= b.end for b in blocked))
         return found
 
     def segments(self, tokens: Tokens) -> list[int]:
         """Return, per word, the index of its segment between terminators ("but", "however")."""
-        cuts = sorted({span.start for term in self.terminators for span in tokens.find(term)})
+        cuts = sorted({span.start for term in self.terminators for span in tokens.find(term)}) if len(tokens) else []
         segment, result, index = 0, [], 0
         for position in range(len(tokens)):
             while index < len(cuts) and cuts[index] <= position:
