@@ -1,4 +1,10 @@
-"""Shared fixtures: the real knowledge base (loaded once), texts, settings and a stateless assistant."""
+"""Shared fixtures (the real knowledge base loaded once, texts, settings, a stateless assistant) and the
+Hypothesis profiles.
+
+Hypothesis profiles: "dev" (the default: 100 examples per property, for quick local runs) and
+"ci" (2,000 examples per property, what .ci/run uses). Choose one with ``HYPOTHESIS_PROFILE=ci``.
+Property tests state only what is particular to them (a deadline, a health check), never a count.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.assistant import Assistant
 from bot.config import Settings
@@ -20,6 +28,19 @@ from bot.texts import Texts
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
 DATA = Path(__file__).resolve().parent / "data"
+
+# deadline=None: a /remind with an odd date runs dateparser up to 11 times (~20 ms), and a machine under
+# load is slower still; none of the properties is a performance test. The health checks: examples that
+# are slow or large by design (huge messages), and fixtures deliberately shared by all examples.
+hypothesis_settings.register_profile(
+    "dev",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile("ci", hypothesis_settings.get_profile("dev"), max_examples=2000)
+# Loaded here, before any test module builds its @settings(...) (they inherit from the active profile).
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -452,7 +452,7 @@ def test_lookup_is_robust(glossary: Glossary, query: str) -> None:
     assert len(result.query) <= MAX_QUERY_CHARS
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(deadline=None)
 @given(st.text(max_size=150))
 def test_lookup_and_find_in_text_never_raise(glossary: Glossary, text: str) -> None:
     result = glossary.lookup(text)

@@ -1,6 +1,7 @@
 """Property-based tests: arbitrary input never breaks the assistant or the Telegram renderer.
 
-What is checked, for thousands of generated cases per property:
+What is checked, for every generated case (100 per property locally, 2,000 in CI: the Hypothesis
+profiles of tests/conftest.py):
 
 * ``Assistant.handle`` (typed messages: arbitrary Unicode, markup, huge inputs, odd commands) and
   ``Assistant.handle_button`` (arbitrary callback data) never raise, never log a swallowed error, and
@@ -40,17 +41,16 @@ from tests.fake_telegram.html_check import parse_html, trim, utf16_len
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
+# Example counts come from the active Hypothesis profile (tests/conftest.py: "dev" 100, "ci" 2,000).
 # Fast, CPU-only properties.  deadline=None: a /remind with an odd date runs dateparser up to 11 times
 # (~20 ms) and a 50k-character block takes a few ms to split; neither is a performance test.
 PROPERTY = settings(
-    max_examples=2000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 # Properties where every example writes several rows to SQLite (create a user and a reminder, then
-# attack it): the same 2,000 examples, ~30 s on 2 cores.
+# attack it): the same number of examples, ~30 s for 2,000 on 2 cores.
 DATABASE_PROPERTY = settings(
-    max_examples=2000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

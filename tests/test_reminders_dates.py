@@ -194,7 +194,7 @@ def test_infer_kind(label: str, kind: str) -> None:
     assert infer_kind(label, KEYWORDS) == kind
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=5 * 365 - 2))
 def test_iso_dates_round_trip(days_ahead: int) -> None:
     day = NOW.date() + timedelta(days=days_ahead)
@@ -202,7 +202,7 @@ def test_iso_dates_round_trip(days_ahead: int) -> None:
     assert isinstance(result, ParsedWhen) and result.date == day
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=12))
 def test_small_day_and_month_are_ambiguous_unless_equal(first: int, second: int) -> None:
     result = parse(f"{first:02d}/{second:02d}/2028")
