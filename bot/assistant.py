@@ -198,8 +198,11 @@ class Assistant:
         payload = buttons.unpack(data)
         if payload is None:
             return [self.deps.compose.expired()]
-        if self.flood.check(user_id, now) is Gate.DROP:
+        gate = self.flood.check(user_id, now)
+        if gate is Gate.DROP:
             return []
+        if gate is Gate.WARN:
+            return [self.deps.note_error("flood")]
         route = self.router.button(payload)
         if route is None:
             return [self.deps.compose.expired()]

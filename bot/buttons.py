@@ -102,7 +102,8 @@ def _encode(value: Any, kind: Any) -> str:
     return str(value)
 
 
-_DIGITS = re.compile(r"[0-9]{1,30}")
+_DIGITS = re.compile(r"0|[1-9][0-9]{0,29}")  # no leading zeros
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _decode(text: str, kind: Any) -> Any:
@@ -110,14 +111,17 @@ def _decode(text: str, kind: Any) -> Any:
     if kind is str:
         if not text:
             raise ValueError("empty field")
+        text.encode("utf-8")  # a lone surrogate cannot be sent back: UnicodeError
         return text
     if kind is int:
-        return _integer(text)
+        return _integer(text)  # a number past SQLite's range reads as 0 and is then refused as non-canonical
     if kind is bool:
         if text not in ("y", "n"):
             raise ValueError("not y/n")
         return text == "y"
     if kind is date:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError("not YYYY-MM-DD")
         return date.fromisoformat(text)
     if typing.get_origin(kind) is tuple:
         item_kind = typing.get_args(kind)[0]
@@ -136,7 +140,12 @@ def _integer(text: str) -> int:
 
 
 def unpack(data: object) -> CallbackData | None:
-    """Return the typed payload of callback data from a client, or None when it means nothing."""
+    """Return the typed payload of callback data from a client, or None when it means nothing.
+
+    Only the canonical form of each field is accepted (what ``pack`` writes): "r:cancel:01",
+    "r:date:20270504" or a lone surrogate are refused, so one payload has one spelling (a number beyond
+    SQLite's range is the one exception: it reads as 0, an id no row has).
+    """
     if not isinstance(data, str) or not data or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
         return None
     _register_pending()
@@ -148,7 +157,7 @@ def unpack(data: object) -> CallbackData | None:
             continue
         try:
             return cls(**{name: _decode(text, kind) for (name, kind), text in zip(_fields(cls), parts[cut:], strict=True)})
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, UnicodeError):
             return None
     return None
 

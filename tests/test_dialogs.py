@@ -535,11 +535,6 @@ def test_flood_is_warned_once_then_muted(runtime: Runtime) -> None:
     ])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/assistant.py handle_button ignores Gate.WARN: the press that crosses the flood limit is answered "
-    "as usual and the user is then muted without ever being told why",
-)
 def test_flood_by_button_presses_is_warned_before_muting(runtime: Runtime) -> None:
     transcript = verify_dialog(runtime, ALICE, [
         *CONSENT,

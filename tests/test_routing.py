@@ -201,13 +201,6 @@ def _beyond_row_ids(data: str) -> bool:
     return any(int(digits) > MAX_ROW_ID for digits in re.findall(r"[0-9]+", data))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/buttons.py unpack accepts non-canonical field text, so two different strings decode to one payload: "
-    "leading zeros ('r:cancel:01' -> 'r:cancel:1', 'gl:A:007'), ISO basic and week dates "
-    "('r:date:20270504', 'r:date:2027-W18-2' -> 'r:date:2027-05-04'); and lone surrogates ('g:\\ud800'), "
-    "which it returns but cannot pack",
-)
 @given(data=st.one_of(st.text(), client_data()))
 @example("r:cancel:01")
 @example("r:date:2027-W18-2")
