@@ -105,6 +105,10 @@ class Catalogue:
 
     def __post_init__(self) -> None:
         self.index = PhraseIndex(self.phrases())
+        self.users: dict[Phrase, list[Finding]] = {}  # phrase -> the findings that use it
+        for finding in self.findings.values():
+            for used in dict.fromkeys((*finding.any, *(q for group in finding.all for q in group))):
+                self.users.setdefault(used, []).append(finding)
 
     def phrases(self) -> list[Phrase]:
         """Return every phrase used (for the typo corrector's vocabulary)."""
@@ -120,7 +124,8 @@ class Catalogue:
                 continue
             triggers = context.triggers_in(tokens)
             segments = context.segments(tokens)
-            for finding in self.findings.values():
+            candidates = {f.id: f for found in phrases for f in self.users.get(found, ())}
+            for finding in candidates.values():
                 for span in finding.spans(phrases):
                     occurrences.append(Occurrence(finding.id, index, context.assess(triggers, segments, span)))
         affirmed = {o.finding for o in occurrences if o.assessment.affirmed}

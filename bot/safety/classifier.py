@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from bot.errors import KnowledgeError
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _SPACES = re.compile(r"\s\s+")
 MAX_CHARS = 20_000  # a classifier input longer than this is cut (windows cover the rest)
+WORD_CACHE = 100_000  # words whose character n-gram ids are kept
 
 
 def _preprocess(text: str) -> str:
@@ -72,21 +73,33 @@ class Vectorizer:
     index: dict[str, int]
     idf: np.ndarray  # float64, one per term
     coef: np.ndarray  # float64 (terms x classes)
+    # char_wb n-grams never cross a word, so each word's feature ids are computed once and reused.
+    word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def scores(self, text: str) -> np.ndarray:
-        """Return this block's contribution to the class scores for preprocessed text."""
-        grams = (
-            word_ngrams(text, self.low, self.high) if self.analyzer == "word" else char_wb_ngrams(text, self.low, self.high)
-        )
-        ids: list[int] = []
-        weights: list[float] = []
-        for gram, count in Counter(grams).items():
-            position = self.index.get(gram)
-            if position is not None:
-                ids.append(position)
-                weights.append(1.0 + math.log(count))  # sublinear tf
-        if not ids:
+    def counts(self, text: str) -> Counter[int]:
+        """Return how often each known n-gram (by feature index) occurs in preprocessed text."""
+        index = self.index
+        if self.analyzer == "word":
+            grams = word_ngrams(text, self.low, self.high)
+            return Counter(position for gram in grams if (position := index.get(gram)) is not None)
+        counts: Counter[int] = Counter()
+        cache = self.word_cache
+        for word in _SPACES.sub(" ", text).split():
+            ids = cache.get(word)
+            if ids is None:
+                grams = char_wb_ngrams(word, self.low, self.high)
+                ids = tuple(position for gram in grams if (position := index.get(gram)) is not None)
+                if len(cache) < WORD_CACHE:
+                    cache[word] = ids
+            counts.update(ids)
+        return counts
+
+    def scores(self, counts: Counter[int]) -> np.ndarray:
+        """Return this block's contribution to the class scores for n-gram counts."""
+        if not counts:
             return np.zeros(self.coef.shape[1])
+        ids = list(counts)
+        weights = [1.0 + math.log(counts[i]) for i in ids]  # sublinear tf
         values = np.asarray(weights) * self.idf[ids]
         values /= np.sqrt(values @ values)  # L2 per block, as FeatureUnion of two TfidfVectorizers
         result: np.ndarray = values @ self.coef[ids]
@@ -103,12 +116,20 @@ class SafetyModel:
     thresholds: dict[str, float]
     meta: dict[str, object]
 
+    def counts(self, text: str) -> list[Counter[int]]:
+        """Return the n-gram counts of a text, one Counter per block (they add up over parts of a text)."""
+        prepared = _preprocess(text)
+        return [block.counts(prepared) for block in self.blocks]
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Return P(class) for a message."""
-        prepared = _preprocess(text)
+        return self.probabilities_of(self.counts(text))
+
+    def probabilities_of(self, counts: Sequence[Counter[int]]) -> dict[str, float]:
+        """Return P(class) for n-gram counts (of one text, or summed over several sentences)."""
         scores = self.intercept.copy()
-        for block in self.blocks:
-            scores += block.scores(prepared)
+        for block, block_counts in zip(self.blocks, counts, strict=True):
+            scores += block.scores(block_counts)
         scores -= scores.max()
         exp = np.exp(scores)
         probs = exp / exp.sum()
@@ -155,8 +176,16 @@ def likeliest_concept(probabilities: dict[str, float]) -> str | None:
     return max(concepts)[1] if concepts else None
 
 
-def windows(sentences: Sequence[str], size: int = 3) -> list[str]:
-    """Return overlapping groups of ``size`` consecutive sentences (a long message is judged in parts too)."""
-    if len(sentences) <= size:
+def windows(parts: Sequence[list[Counter[int]]], size: int = 3) -> list[list[Counter[int]]]:
+    """Return the summed counts of every ``size`` consecutive sentences (a long message is judged in parts
+    too). Word pairs across a sentence boundary are not counted: a window is its sentences' n-grams."""
+    if len(parts) <= size:
         return []
-    return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
+    out = []
+    for start in range(len(parts) - size + 1):
+        summed = [Counter[int]() for _ in parts[0]]
+        for part in parts[start : start + size]:
+            for total, block in zip(summed, part, strict=True):
+                total.update(block)
+        out.append(summed)
+    return out

@@ -80,6 +80,10 @@ class Tokens:
         # Every word (and correction) present: a phrase with a plain word absent here cannot match, which
         # rules out almost every phrase of a catalogue before any position is tried.
         self.present = frozenset(word for options in self.alternatives for word in options)
+        self.at: dict[str, list[int]] = {}
+        for position, options in enumerate(self.alternatives):
+            for word in options:
+                self.at.setdefault(word, []).append(position)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -88,11 +92,14 @@ class Tokens:
         """Yield every match of a phrase (gaps of at most ``GAP`` words between its words)."""
         if not pattern or any(word not in self.present for word in pattern if not word.endswith("*")):
             return
-        for start, options in enumerate(self.alternatives):
-            if any(_matches(word, pattern[0]) for word in options):
-                used = self._rest(pattern, 1, (start,))
-                if used is not None:
-                    yield Span(start, used[-1], frozenset(used))
+        if pattern[0].endswith("*"):
+            starts = [i for i, options in enumerate(self.alternatives) if any(_matches(w, pattern[0]) for w in options)]
+        else:
+            starts = self.at.get(pattern[0], [])
+        for start in starts:
+            used = self._rest(pattern, 1, (start,))
+            if used is not None:
+                yield Span(start, used[-1], frozenset(used))
 
     def _rest(self, pattern: Phrase, index: int, used: tuple[int, ...]) -> tuple[int, ...] | None:
         if index == len(pattern):

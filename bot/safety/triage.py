@@ -38,6 +38,7 @@ MAX_TRIAGE_CHARS = 50_000
 # A medication-change phrase ("stop" near "anastrozole") counts when the classifier gives a change to a
 # medicine at least this probability: "my bleeding wouldnt stop after zometa" has the words, not the intent.
 PHRASE_FLOOR = 0.05
+WINDOW = 3  # sentences per window of a long message
 GENERIC = Concept("emergency", "a medical emergency", ("nhs_first_aid",), ())
 
 
@@ -107,8 +108,9 @@ class Triage:
                 urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent
             )
         flags = self.red_flags.match(text, self.context, self.corrector)
-        phrase = self.medication.match(text, self.context, self.corrector).hit is not None
-        medication = p_medication >= self.medication_threshold or (phrase and p_medication >= PHRASE_FLOOR)
+        medication = p_medication >= self.medication_threshold or (
+            p_medication >= PHRASE_FLOOR and self.medication.match(text, self.context, self.corrector).hit is not None
+        )
         caution = flags.cautions[0] if flags.cautions else None
         if flags.hit is not None and (flags.said_now or p_urgent >= self.thresholds["urgent_affirmed"]):
             return Verdict(
@@ -133,8 +135,9 @@ class Triage:
         emergency concept there, and P(medication) of the whole message."""
         whole = self.model.probabilities(text)
         best, best_probs = urgent_probability(whole), whole
-        for part in windows(clauses(text)):
-            probs = self.model.probabilities(part)
+        sentences = clauses(text)
+        for counts in windows([self.model.counts(s) for s in sentences] if len(sentences) > WINDOW else []):
+            probs = self.model.probabilities_of(counts)
             p = urgent_probability(probs)
             if p > best:
                 best, best_probs = p, probs
