@@ -16,9 +16,11 @@ from dataclasses import dataclass, replace
 from bot.models import Passage
 
 SECTIONS = ("Fundamentals", "Intermediate", "Academic")
-# Everything from these markers on is not knowledge: citations, a closing essay, and the glossary
-# (the glossary has its own curated file and lookup).
-END_MARKERS = ("References", "Reflection", "Glossary")
+# Citations and a closing essay are not knowledge; the glossary is, one passage per defined term (its
+# "Meaning ∞ ..." line, the term as heading), so "what is a SERM" finds the article's own definition.
+SKIPPED = ("References", "Reflection")
+GLOSSARY = "Glossary"
+_MEANING = re.compile(r"^\s*Meaning\s*∞\s*")
 NAVIGATION = {"Skip to main content"}
 
 # Image captions describe a picture ("A poppy pod ... symbolizes ...") and, unlike body paragraphs, end
@@ -124,6 +126,7 @@ def ingest_article(article: ArticleSource) -> list[Passage]:
             )
         )
 
+    glossary_term = ""
     for block in split_blocks(article.text):
         lines = [line for line in block if not is_caption(line)]
         if not lines:
@@ -131,8 +134,20 @@ def ingest_article(article: ArticleSource) -> list[Passage]:
         first = lines[0].strip()
         if len(lines) == 1 and first in NAVIGATION:
             continue
-        if len(lines) == 1 and first in END_MARKERS:
-            break
+        if len(lines) == 1 and first in SKIPPED:
+            cursor.section = ""  # nothing is added until the next section or the glossary
+            continue
+        if len(lines) == 1 and first == GLOSSARY:
+            cursor.section, cursor.heading, cursor.lead_in = GLOSSARY, "", ""
+            continue
+        if cursor.section == GLOSSARY:
+            if _MEANING.match(first) and glossary_term:
+                cursor.heading = glossary_term
+                add(_MEANING.sub("", first), "glossary")
+                glossary_term = ""
+            elif len(lines) == 1 and is_heading(first):
+                glossary_term = first  # an entry without a "Meaning" line is skipped with its term
+            continue
         if len(lines) == 1 and first in SECTIONS:
             cursor.section, cursor.heading, cursor.lead_in = first, "", ""
             continue
