@@ -11,10 +11,10 @@ import pytest
 from bot.content import Content
 from bot.errors import KnowledgeError
 from bot.safety.catalogue import Catalogue
-from bot.safety.classifier import SafetyModel, char_wb_ngrams, word_ngrams
 from bot.safety.context import ContextRules, Modifier
 from bot.safety.language import LanguageLexicon
 from bot.safety.phrases import Corrector, Tokens, clauses, phrase, words
+from bot.textmodel import TextModel, char_wb_ngrams, word_ngrams
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
@@ -114,14 +114,14 @@ def test_a_catalogue_rule_needs_its_signs_affirmed(tmp_path: Path, context: Cont
 
 
 def test_classifier_matches_scikit_learn_reference_predictions() -> None:
-    model = SafetyModel.load(KNOWLEDGE / "models" / "safety.npz")
+    model = TextModel.load(KNOWLEDGE / "models" / "safety.npz")
     for reference in model.meta["reference"]:  # type: ignore[union-attr]
         got = model.probabilities(reference["text"])
         assert np.allclose([got[c] for c in model.classes], reference["probabilities"], atol=1e-6)
 
 
 def test_classifier_was_trained_on_the_training_data_in_the_repository() -> None:
-    model = SafetyModel.load(KNOWLEDGE / "models" / "safety.npz")
+    model = TextModel.load(KNOWLEDGE / "models" / "safety.npz")
     digest = hashlib.sha256()
     for name in model.meta["trained_from"]:  # type: ignore[union-attr]
         path = ROOT / name
@@ -138,8 +138,8 @@ def test_ngrams_are_scikit_learns() -> None:
 
 
 def test_a_missing_model_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="run training/train_safety.py"):
-        SafetyModel.load(tmp_path / "safety.npz")
+    with pytest.raises(KnowledgeError, match="training/README.md"):
+        TextModel.load(tmp_path / "safety.npz")
 
 
 def test_other_languages(content: Content) -> None:

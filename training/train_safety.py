@@ -9,9 +9,8 @@ Data: every ``training/safety/*.yaml`` file (messages written by separate helper
 personas, see ``training/README.md``) plus ``training/domain.yaml`` (small talk and questions outside
 the articles, as ``small_talk`` and ``ordinary``). No evaluation set is read here.
 
-Model: scikit-learn TF-IDF over word 1-2-grams and ``char_wb`` 2-5-grams (sublinear tf, accents
-stripped, min_df 3), each block L2-normalised, then multinomial logistic regression (C=10, balanced
-class weights). Classes: ``urgent:<concept>`` for each emergency concept, ``near_miss``, ``medication``,
+Model: ``training/textmodels.py`` (TF-IDF of word and character n-grams, logistic regression).
+Classes: ``urgent:<concept>`` for each emergency concept, ``near_miss``, ``medication``,
 ``ordinary``, ``small_talk``; P(urgent) is the sum of the urgent classes.
 
 Thresholds are chosen on 5-fold cross-validated predictions, together with the red-flag catalogue
@@ -28,19 +27,16 @@ stored in the model and printed.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import FeatureUnion, Pipeline
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from textmodels import ROOT, export, pipeline  # a script beside its shared module
+
 DATA = ROOT / "training"
 OUT = ROOT / "knowledge" / "models" / "safety.npz"
 LABELS = ("urgent", "near_miss", "medication", "ordinary", "small_talk")
@@ -48,24 +44,11 @@ MAX_NEAR_MISS = 0.05
 MAX_ORDINARY = 0.015
 CLEARED = 0.7  # evidence the classifier needs when the context rules cleared every sign (fixed, see triage.py)
 MEDICATION_RECALL = 0.95
-BLOCKS = (
-    {"name": "word", "analyzer": "word", "ngram": [1, 2]},
-    {"name": "char", "analyzer": "char_wb", "ngram": [2, 5]},
-)
 
 
 def data_files() -> list[Path]:
     """Return the training files, in a fixed order."""
     return [*sorted((DATA / "safety").glob("*.yaml")), DATA / "domain.yaml"]
-
-
-def data_hash(files: list[Path]) -> str:
-    """Return the SHA-256 of the training files' names and bytes (stored in the model, checked by a test)."""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def load_examples(files: list[Path]) -> tuple[list[str], list[str]]:
@@ -89,25 +72,6 @@ def load_examples(files: list[Path]) -> tuple[list[str], list[str]]:
             texts.append(text)
             labels.append(label)
     return texts, labels
-
-
-def pipeline() -> Pipeline:
-    """Return the untrained model."""
-    blocks = [
-        (
-            spec["name"],
-            TfidfVectorizer(
-                analyzer=spec["analyzer"],
-                ngram_range=tuple(spec["ngram"]),
-                sublinear_tf=True,
-                min_df=3,
-                strip_accents="unicode",
-                lowercase=True,
-            ),
-        )
-        for spec in BLOCKS
-    ]
-    return Pipeline([("features", FeatureUnion(blocks)), ("model", LogisticRegression(C=10, max_iter=5000, class_weight="balanced"))])
 
 
 def pick_threshold(scores: np.ndarray, positive: np.ndarray, recall: float, cap: float) -> float:
@@ -202,34 +166,8 @@ def main() -> int:
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in report.items()))
     if options.check:
         return 0
-    model = pipeline().fit(texts, y)
-    features = model.named_steps["features"]
-    lr = model.named_steps["model"]
-    arrays: dict[str, np.ndarray] = {"classes": np.asarray(lr.classes_, dtype=str), "intercept": lr.intercept_.astype(np.float64)}
-    start = 0
-    for name, vectorizer in features.transformer_list:
-        vocabulary = vectorizer.vocabulary_
-        terms = sorted(vocabulary, key=vocabulary.__getitem__)
-        width = len(terms)
-        arrays[f"{name}_terms"] = np.asarray(terms, dtype=str)
-        arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float64)
-        arrays[f"{name}_coef"] = lr.coef_[:, start : start + width].T.astype(np.float32)
-        start += width
-    reference_texts = texts[:: max(1, len(texts) // 25)][:25]
-    reference = model.predict_proba(reference_texts)
-    meta = {
-        "trained_from": [path.relative_to(ROOT).as_posix() for path in files],
-        "data_sha256": data_hash(files),
-        "examples": len(texts),
-        "blocks": list(BLOCKS),
-        "thresholds": {**{f"urgent_{k}": v for k, v in tiers.items()}, "medication": medication_threshold},
-        "cross_validated": report,
-        "reference": [{"text": t, "probabilities": [float(p) for p in row]} for t, row in zip(reference_texts, reference, strict=True)],
-    }
-    arrays["meta"] = np.asarray(json.dumps(meta))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(OUT, **arrays)  # type: ignore[arg-type]
-    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KiB, {start} features, {len(lr.classes_)} classes)")
+    thresholds = {**{f"urgent_{k}": v for k, v in tiers.items()}, "medication": medication_threshold}
+    export(pipeline().fit(texts, y), texts, files, OUT, thresholds, report)
     return 0
 
 

@@ -8,7 +8,7 @@ by ``bot/safety``, and everything together by ``bot/content.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,31 @@ def load_health_terms(root: Path) -> frozenset[str]:
     return frozenset(words)
 
 
+def load_passage_questions(root: Path, passages: Sequence[Passage]) -> dict[str, list[str]]:
+    """Return passage id -> the patient questions it answers (``passage_questions.yaml``; optional file).
+
+    An id that names no passage is an error (the passage was cut differently since the questions were
+    written); a passage without questions is allowed here (a clinic's new article) and reported by
+    ``patient-bot knowledge check``.
+    """
+    file = "passage_questions.yaml"
+    path = root / file
+    if not path.is_file():
+        return {}
+    data = read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise KnowledgeError(file, "-", "expected a mapping of passage id -> list of questions")
+    ids = {p.id for p in passages}
+    questions: dict[str, list[str]] = {}
+    for key, items in data.items():
+        if str(key) not in ids:
+            raise KnowledgeError(file, str(key), "no passage has this id (re-cut articles? update the questions)")
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            raise KnowledgeError(file, str(key), "expected a list of questions")
+        questions[str(key)] = [str(q) for q in items]
+    return questions
+
+
 def _synonym_map(data: Any, file: str) -> dict[str, list[str]]:
     """Validate a ``synonyms:`` mapping canonical -> [variants] and return it."""
     synonyms = _require_mapping(data, file, "synonyms")
@@ -156,7 +181,8 @@ class KnowledgeBase:
         ]
         passages = tuple(ingest(sources))
         english = load_english_frequency(root)
-        searcher = Searcher(passages, load_analyzer(root), settings, english, load_health_terms(root))
+        questions = load_passage_questions(root, passages)
+        searcher = Searcher(passages, load_analyzer(root), settings, english, load_health_terms(root), questions)
         return cls(
             root=root,
             articles={a.id: a for a in articles},

@@ -78,6 +78,15 @@ class Bm25Index:
         candidates = np.unique(np.concatenate(touched))
         return dict(zip(candidates.tolist(), scores[candidates].tolist(), strict=True))
 
+    def weighted_scores(self, terms: Mapping[str, float]) -> np.ndarray:
+        """Return every document's score for weighted query terms (zeros where nothing matches)."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        for term, weight in terms.items():
+            posting = self.postings.get(term)
+            if posting is not None and weight > 0:
+                scores[posting.docs] += weight * self.idf[term] * posting.weights
+        return scores
+
     def top(self, terms: Sequence[str] | Mapping[str, float], k: int) -> list[tuple[int, float]]:
         """Return the k best (document index, score) pairs with a positive score, best first.
 

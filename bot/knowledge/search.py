@@ -36,6 +36,8 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.knowledge.analyzer import Analyzer, stem, surface_words
 from bot.knowledge.index import Bm25Index
 from bot.knowledge.intent import (
@@ -71,6 +73,7 @@ class SearchSettings:
     acronym_boost: float = 1.0  # rerank: ...and one spelling out the acronym X gains this share more
     unknown_chatter_share: float = 0.2  # weight share of an unknown word that names no health topic
     answer_type_boost: float = 0.5  # rerank: a passage holding the kind of fact asked for ("how often": a frequency)
+    question_weight: float = 1.0  # fusion: the patient-questions field against the passage text
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def passage_document(analyzer: Analyzer, passage: Passage) -> list[str]:
 
 
 class Searcher:
-    """Rank passages for a question; owns the index, the analyzer and the spelling corrector."""
+    """Rank passages for a question; owns the indexes, the analyzer and the spelling corrector."""
 
     def __init__(
         self,
@@ -104,23 +107,28 @@ class Searcher:
         settings: SearchSettings | None = None,
         english: Mapping[str, float] | None = None,
         health_terms: Collection[str] = (),
+        questions: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """Index passages with the given analyzer.
+        """Index passages (and the patient questions each answers) with the given analyzer.
 
         ``english`` maps common words to Zipf frequency; ``health_terms`` are words that name a health
-        topic (for the no-match rule: see ``term_weight``).
+        topic (for the no-match rule: see ``term_weight``); ``questions`` maps a passage id to the
+        questions people wrote for it (``knowledge/passage_questions.yaml``), indexed as a second field.
         """
         self.passages = tuple(passages)
         self.analyzer = analyzer
         self.settings = settings or SearchSettings()
+        asked = questions or {}
         word_counts: Counter[str] = Counter()
         for passage in self.passages:
             word_counts.update(surface_words(f"{passage.text} {passage.heading} {passage.context}"))
+            word_counts.update(surface_words(" ".join(asked.get(passage.id, ()))))
         # Real English words are never "corrected" into article words ("insurance" is not a typo of
         # "instance", nor "generic" of "genetic"): only unknown strings are.
         known_words = set(analyzer.stop_words) | analyzer.vocabulary() | set(english or ()) | set(health_terms)
         self.speller = SpellingCorrector(word_counts, extra_words=known_words, normalise=stem)
         self.index = Bm25Index([passage_document(analyzer, p) for p in self.passages])
+        self.question_index = Bm25Index([analyzer.analyze(" ".join(asked.get(p.id, ()))) for p in self.passages])
         self.max_idf = max(self.index.idf.values(), default=1.0)
         self.english_zipf: dict[str, float] = {}
         for word, zipf in (english or {}).items():
@@ -156,7 +164,7 @@ class Searcher:
         terms = tuple(query_weights)
         if not terms:
             return SearchResult(query, (), (), "no_terms", corrections)
-        ranked = self.index.top(query_weights, self.settings.candidates)
+        ranked = self._fused(query_weights)
         if not ranked:
             return SearchResult(query, terms, (), "no_match", corrections)
         subject = definition_subject(text)
@@ -225,7 +233,28 @@ class Searcher:
             share *= self.settings.unknown_chatter_share  # "nobody", "downhill": chatter, not the topic
         return min(self.max_idf if idf is None else idf, self.max_idf * share)
 
+    def _fused(self, query_weights: Mapping[str, float]) -> list[tuple[int, float]]:
+        """Return the best candidates by the fused score of the two fields (BM25F-style, by score fusion).
+
+        Each field's BM25 scores are divided by that field's best score for this query, so a passage's
+        text and the patient questions it answers count on one scale; ``question_weight`` (measured on the
+        development sets) sets how much the questions count.
+        """
+        text = self.index.weighted_scores(query_weights) if self.index.size else np.zeros(0)
+        asked = self.question_index.weighted_scores(query_weights) if self.question_index.size else np.zeros(len(text))
+        fused = np.zeros(len(self.passages))
+        for scores, weight in ((text, 1.0), (asked, self.settings.question_weight)):
+            if len(scores) and scores.max() > 0:
+                fused += weight * scores / scores.max()
+        k = min(self.settings.candidates, len(fused))
+        if k == 0 or fused.max() <= 0:
+            return []
+        best = np.argpartition(-fused, k - 1)[:k]
+        ranked = sorted(best.tolist(), key=lambda i: (-fused[i], i))
+        return [(i, float(fused[i])) for i in ranked if fused[i] > 0]
+
     def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
-        """Return the query terms present in a document."""
+        """Return the query terms present in a passage's text or in its questions."""
         freqs = self.index.model.doc_freqs[doc]
-        return [term for term in terms if term in freqs]
+        asked = self.question_index.model.doc_freqs[doc] if self.question_index.size else {}
+        return [term for term in terms if term in freqs or term in asked]

@@ -104,7 +104,8 @@ class ContextRules:
         found: list[tuple[Trigger, Span]] = []
         for phrase_, spans in present.items():
             for trigger in self.by_phrase.get(phrase_, ()):
-                found.extend((trigger, span) for span in spans if not any(b.start <= span.start and span.end <= b.end for b in blocked))
+                free = [span for span in spans if not any(b.start <= span.start and span.end <= b.end for b in blocked)]
+                found.extend((trigger, span) for span in free)
         return found
 
     def segments(self, tokens: Tokens) -> list[int]:

@@ -12,9 +12,9 @@ How the parts combine (each measured on blind evaluation sets, see the README):
    mentioned, a little higher when no sign is mentioned at all, and much higher when the context rules
    cleared every sign (negated, past, hypothetical): context is what tells "my mum had a stroke in
    2015" from "my mum is having a stroke". The four thresholds are chosen together by
-   ``training/train_safety.py`` on cross-validated predictions, within false-alarm ceilings. When the classifier finds a change to a medicine likelier
-   than an emergency ("i feel like giving up on treatment"), the medication guard answers instead.
-   (Thresholds: ``training/train_safety.py`` and the sweep in its README section.)
+   ``training/train_safety.py`` on cross-validated predictions, within false-alarm ceilings. When the
+   classifier finds a change to a medicine likelier than an emergency ("i feel like giving up on
+   treatment"), the medication guard answers instead.
 4. Medication: the classifier's P(medication) at its threshold, or a medication-change phrase of the
    catalogue that the classifier does not rule out (``PHRASE_FLOOR``).
 5. Defence in depth: a red flag mentioned but not urgent (a general question, a past event, a mild
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.safety.catalogue import Catalogue, Concept, all_phrases
-from bot.safety.classifier import SafetyModel, likeliest_concept, urgent_probability, windows
 from bot.safety.context import ContextRules
 from bot.safety.language import Foreign, LanguageGuard, LanguageLexicon
 from bot.safety.phrases import Corrector, clauses, vocabulary
+from bot.textmodel import TextModel, windows
 
 MAX_TRIAGE_CHARS = 50_000
 # A medication-change phrase ("stop" near "anastrozole") counts when the classifier gives a change to a
@@ -68,6 +68,17 @@ class Verdict:
         return "medication" if self.medication else None
 
 
+def urgent_probability(probabilities: dict[str, float]) -> float:
+    """Return P(urgent): the sum over the ``urgent:<concept>`` classes."""
+    return sum(p for name, p in probabilities.items() if name.startswith("urgent"))
+
+
+def likeliest_concept(probabilities: dict[str, float]) -> str | None:
+    """Return the most probable urgent concept, or None when the model has no concept classes."""
+    concepts = [(p, name.partition(":")[2]) for name, p in probabilities.items() if name.startswith("urgent:")]
+    return max(concepts)[1] if concepts else None
+
+
 class Triage:
     """Everything triage reads, loaded once: catalogues, context rules, classifier, other languages."""
 
@@ -76,7 +87,7 @@ class Triage:
         red_flags: Catalogue,
         medication: Catalogue,
         context: ContextRules,
-        model: SafetyModel,
+        model: TextModel,
         languages: LanguageLexicon,
         english: frozenset[str],
     ) -> None:
@@ -150,7 +161,7 @@ class Triage:
             Catalogue.load(root / "red_flags.yaml", "urgent"),
             Catalogue.load(root / "medication_changes.yaml", "guard"),
             ContextRules.load(root / "context.yaml"),
-            SafetyModel.load(root / "models" / "safety.npz"),
+            TextModel.load(root / "models" / "safety.npz"),
             LanguageLexicon.load(root / "other_languages.yaml"),
             english,
         )

@@ -1,10 +1,11 @@
-"""The statistical safety net: a linear text classifier over word and character n-grams, run in process.
+"""Linear text classifiers over word and character n-grams, trained offline and run in process.
 
-The model is trained offline with scikit-learn (``training/train_safety.py``: TF-IDF of word 1-2-grams
-and ``char_wb`` 2-5-grams, each L2-normalised, then multinomial logistic regression) and exported to
-``knowledge/models/safety.npz``: vocabularies, idf, coefficients, thresholds and a few reference
-predictions. Here the same transform is recomputed with the standard library and numpy, so the bot
-never imports scikit-learn (its import alone costs ~0.65 s of cold start); a test checks that the
+Two models use this: the safety triage (``knowledge/models/safety.npz``) and the conversation router
+(``knowledge/models/router.npz``: question, not covered, small talk by act). Each is trained with
+scikit-learn (``training/``: TF-IDF of word 1-2-grams and ``char_wb`` 2-5-grams, each L2-normalised,
+then multinomial logistic regression) and exported as vocabularies, idf, coefficients, thresholds and a
+few reference predictions. Here the same transform is recomputed with the standard library and numpy, so
+the bot never imports scikit-learn (its import alone costs ~0.65 s of cold start); tests check that the
 probabilities equal scikit-learn's reference ones. Character n-grams make typos and odd spellings
 ("brethe", "cant breath") land near the right class.
 """
@@ -107,7 +108,7 @@ class Vectorizer:
 
 
 @dataclass(frozen=True)
-class SafetyModel:
+class TextModel:
     """The exported classifier: classes, blocks, intercept, decision thresholds and provenance."""
 
     classes: tuple[str, ...]
@@ -136,8 +137,8 @@ class SafetyModel:
         return dict(zip(self.classes, (float(p) for p in probs), strict=True))
 
     @classmethod
-    def load(cls, path: Path) -> SafetyModel:
-        """Load ``safety.npz``; KnowledgeError naming the file when it is missing or malformed."""
+    def load(cls, path: Path) -> TextModel:
+        """Load an exported model; KnowledgeError naming the file when it is missing or malformed."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
@@ -160,20 +161,10 @@ class SafetyModel:
                     meta=meta,
                 )
         except FileNotFoundError:
-            raise KnowledgeError(path.name, "-", f"model file not found at {path} (run training/train_safety.py)") from None
+            problem = f"model file not found at {path} (train it: see training/README.md)"
+            raise KnowledgeError(path.name, "-", problem) from None
         except (OSError, KeyError, ValueError, TypeError) as error:
             raise KnowledgeError(path.name, "-", f"cannot read the model: {error}") from None
-
-
-def urgent_probability(probabilities: dict[str, float]) -> float:
-    """Return P(urgent): the sum over the ``urgent:<concept>`` classes."""
-    return sum(p for name, p in probabilities.items() if name.startswith("urgent"))
-
-
-def likeliest_concept(probabilities: dict[str, float]) -> str | None:
-    """Return the most probable urgent concept, or None when the model has no concept classes."""
-    concepts = [(p, name.partition(":")[2]) for name, p in probabilities.items() if name.startswith("urgent:")]
-    return max(concepts)[1] if concepts else None
 
 
 def windows(parts: Sequence[list[Counter[int]]], size: int = 3) -> list[list[Counter[int]]]:
