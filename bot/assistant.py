@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot import buttons
 from bot.config import Settings
 from bot.content import Content, ContentRef
+from bot.conversation.answers import Answers
 from bot.handlers.answers import AnswerCommands
 from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
@@ -24,12 +25,16 @@ from bot.knowledge.base import KnowledgeBase
 from bot.models import Incoming, Reply
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
-from bot.safety.triage import MAX_TRIAGE_CHARS, Verdict
+from bot.safety.triage import MAX_TRIAGE_CHARS
 from bot.text import clean_message
 from bot.texts import Texts
 
 __all__ = ["Assistant", "FloodGuard", "Gate", "Services"]
 
+# Typed consent: the whole message says "I understand" / "ok" / "I agree" (and nothing else).
+_AGREES = re.compile(
+    r"^\s*(?:ok(?:ay)?|yes|yep|sure|got it|understood|i understand|i agree|agreed|accept|i accept)[\s.!]*$", re.IGNORECASE
+)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -98,12 +103,14 @@ class Assistant:
         )
         self._reload_content = reload_content
         reminders = self.deps.services.reminders
+        self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
-            GeneralCommands(self.deps, self.reload),
+            self.general,
             AnswerCommands(self.deps),
             reminders if reminders is not None else Unavailable(self.deps, REMINDER_COMMANDS, "reminders_unavailable"),
         ]
         self.router = Router(groups)
+        self.answers = Answers(self.deps)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -117,27 +124,11 @@ class Assistant:
 
     # --- stateless question answering (CLI `ask`, eval, and the core of `handle`) -------------
     def ask(self, question: str) -> list[Reply]:
-        """Return the replies to a question: emergency first, medication guard, answer or no match."""
+        """Return the replies to a question, with no conversation memory (CLI `ask`, eval)."""
         text, _ = clean_message(question, MAX_TRIAGE_CHARS)
         if not text:
             return [self.deps.note_error("empty_message")]
-        return self._answer(text, self.content.current.triage.check(text))
-
-    def _answer(self, text: str, verdict: Verdict) -> list[Reply]:
-        """Return the replies to a question already triaged (the search reads its first part only)."""
-        compose = self.deps.compose
-        if verdict.urgent is not None:
-            return [compose.urgent(verdict)]
-        if verdict.foreign is not None:  # not read: say so in its language (and guard a medicine change)
-            return [compose.foreign(verdict), compose.guard()] if verdict.medication else [compose.foreign(verdict)]
-        result = self.knowledge.searcher.search(text[: self.settings.max_message_chars])
-        if verdict.medication:
-            replies = compose.medication(result)
-        elif result.answered:
-            replies = [compose.answer(result)]
-        else:
-            replies = [compose.no_match(result, symptom=verdict.caution is not None)]
-        return [compose.with_caution(replies[0], verdict), *replies[1:]]
+        return self.answers.answer(text, self.content.current.triage.check(text), None, datetime.now(UTC))
 
     # --- messages ---------------------------------------------------------------------------------
     def handle(self, message: Incoming, now: datetime) -> list[Reply]:
@@ -164,13 +155,15 @@ class Assistant:
             self.deps.count("urgent", now)
             return [self.deps.compose.urgent(verdict)]  # before consent, flows and everything else
         if not self.deps.accepted(message.user_id):
+            if _AGREES.match(text):  # "ok", "i understand": as good as the button
+                return self.general.accept(message, now)
             return self._consent_needed()
         reminders = self.deps.services.reminders
         if reminders is not None:
             flow = reminders.continue_flow(message, text, now)
             if flow is not None:
                 return flow
-        replies = self._answer(text, verdict)
+        replies = self.answers.answer(text, verdict, message.chat_id, now)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
@@ -211,6 +204,7 @@ class Assistant:
         replies = route(Incoming(user_id, chat_id, ""), payload, now)
         if isinstance(payload, buttons.Forget) and payload.confirm:
             self.flood.forget(user_id)
+            self.answers.forget(chat_id)
         return replies
 
     # --- knowledge --------------------------------------------------------------------------------

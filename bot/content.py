@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.conversation.acts import ConversationActs
 from bot.knowledge.base import KnowledgeBase
 from bot.reminders.context import ReminderContent
 from bot.reminders.monitoring import load_plan
 from bot.reminders.texts import load_reminder_texts
 from bot.safety.texts import SafetyTexts
 from bot.safety.triage import Triage
+from bot.textmodel import TextModel
 from bot.texts import Texts
 
 
@@ -31,6 +33,7 @@ class Content:
     reminders: ReminderContent
     safety: SafetyTexts
     triage: Triage
+    acts: ConversationActs
 
 
 def load_content(root: Path) -> Content:
@@ -43,7 +46,9 @@ def load_content(root: Path) -> Content:
         article_titles=titles,
     )
     triage = Triage.load(root, frozenset(knowledge.english))
-    return Content(knowledge, Texts.load(root / "messages.yaml"), reminders, SafetyTexts.load(root / "safety.yaml"), triage)
+    acts = ConversationActs(TextModel.load(root / "models" / "router.npz"))
+    texts = Texts.load(root / "messages.yaml")
+    return Content(knowledge, texts, reminders, SafetyTexts.load(root / "safety.yaml"), triage, acts)
 
 
 class ContentRef:

@@ -21,7 +21,7 @@ from bot.glossary import Glossary
 from bot.models import Reply, ReplyKind
 from bot.yamlfile import load_yaml
 
-KINDS = ("answer", "no_match", "urgent", "medication")
+KINDS = ("answer", "no_match", "urgent", "medication", "small_talk")
 
 
 @dataclass
@@ -92,7 +92,7 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
     """Run every message item through ``Assistant.ask`` and compute the metrics."""
     report = Report("messages", counts={kind: 0 for kind in KINDS})
     rr = 0.0
-    hit1 = hit3 = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = 0
+    hit1 = hit3 = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = small_talk_ok = 0
     med_ok = med_passage_ok = med_with_expect = 0
     for item in items:
         kind = str(item.get("kind"))
@@ -107,15 +107,19 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
             false_urgent += first is ReplyKind.URGENT
         if kind == "answer":
             rank = _contains(texts[:3], item.get("expect_any") or [])
-            refused += first is ReplyKind.NO_MATCH
+            refused += not texts
             hit1 += rank == 0
             hit3 += rank is not None
             rr += 0 if rank is None else 1 / (rank + 1)
             ok = rank == 0
             got = f"{first.value}, rank {rank}" if rank is not None else f"{first.value}, not in top 3"
         elif kind == "no_match":
-            ok = first is ReplyKind.NO_MATCH
+            # Honest: no passage is shown (a "not covered" reply, or the medication guard on its own).
+            ok = not texts and first is not ReplyKind.URGENT
             no_match_ok += ok
+        elif kind == "small_talk":
+            ok = first is ReplyKind.SMALL_TALK
+            small_talk_ok += ok
         elif kind == "urgent":
             ok = first is ReplyKind.URGENT
             urgent_ok += ok
@@ -133,6 +137,7 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
         "hit@3": _ratio(hit3, answers),
         "mrr@3": round(rr / answers, 4) if answers else 0.0,
         "no_match_correct": _ratio(no_match_ok, report.counts.get("no_match", 0)),
+        "small_talk_as_small_talk": _ratio(small_talk_ok, report.counts.get("small_talk", 0)),
         "answerable_refused": _ratio(refused, answers),
         "urgent_recall": _ratio(urgent_ok, report.counts.get("urgent", 0)),
         "non_urgent_flagged_urgent": _ratio(false_urgent, non_urgent),

@@ -92,6 +92,7 @@ class ReplyKind(StrEnum):
     MEDICATION = "medication"
     GLOSSARY = "glossary"
     INFO = "info"  # /start, /help, /privacy, /disclaimer and other fixed texts
+    SMALL_TALK = "small_talk"  # greetings, thanks, "are you a bot?": conversation, never a passage
     REMINDER = "reminder"  # reminder confirmations, lists, due notices
     ERROR = "error"  # a kind message about bad input
 

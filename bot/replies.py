@@ -108,6 +108,11 @@ class ReplyComposer:
             blocks.insert(1, Block(self.safety.symptom_no_match.format(number=self.emergency_number)))
         return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
 
+    def small_talk(self, act: str) -> Reply:
+        """Return the conversational reply to small talk (never a passage)."""
+        key = f"smalltalk_{act}" if self.texts.has(f"smalltalk_{act}") else "smalltalk_other"
+        return Reply(ReplyKind.SMALL_TALK, (Block(self.texts.get(key, number=self.emergency_number)),))
+
     def expired(self) -> Reply:
         """Return the graceful reply for a button that no longer means anything."""
         text = self.texts.get("expired_button")

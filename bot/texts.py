@@ -25,6 +25,13 @@ class Command:
     admin: bool = False
 
 
+class _Missing(dict[str, object]):
+    """Format values where an unused one is fine and a missing one stays as written ("{number}")."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 class Texts:
     """Look up fixed texts by key and fill their placeholders."""
 
@@ -36,7 +43,7 @@ class Texts:
     def get(self, key: str, **values: object) -> str:
         """Return the text for ``key`` with ``{placeholders}`` filled; a missing key is a KeyError."""
         text = self._texts[key]
-        return text.format(**values) if values else text
+        return text.format_map(_Missing(values)) if values else text
 
     def has(self, key: str) -> bool:
         """Return True when a text exists."""

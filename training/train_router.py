@@ -17,7 +17,8 @@ capabilities, help, ack, feeling, follow_up, complaint, other). Data, none of it
 Model: ``training/textmodels.py``. Thresholds on 5-fold cross-validated predictions: small talk is
 answered as small talk from the lowest P(small talk) that sends at most ``MAX_QUESTION_AS_SMALL_TALK``
 of questions there; "not covered" from the lowest P(not covered) that refuses at most
-``MAX_QUESTION_REFUSED`` of questions.
+``MAX_QUESTION_REFUSED`` of the patients' own questions (the ``training/safety`` files: the passage
+questions were written from the passages, so they are easier to recognise than what patients ask).
 """
 
 from __future__ import annotations
@@ -56,23 +57,26 @@ def router_label(item: dict[str, object], source: str) -> str:
     return "question"
 
 
-def load_examples(files: list[Path]) -> tuple[list[str], list[str]]:
-    """Return texts and router labels."""
+def load_examples(files: list[Path]) -> tuple[list[str], list[str], list[bool]]:
+    """Return texts, router labels, and whether each came from a patient-message file (not passage questions)."""
     texts: list[str] = []
     labels: list[str] = []
+    patients: list[bool] = []
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if path == QUESTIONS:
             for questions in data.values():
                 texts.extend(questions)
                 labels.extend(["question"] * len(questions))
+                patients.extend([False] * len(questions))
             continue
         for number, item in enumerate(data, 1):
             if not isinstance(item.get("text"), str) or not item["text"].strip():
                 sys.exit(f"{path.name}: item {number}: empty text")
             texts.append(item["text"])
             labels.append(router_label(item, path.name))
-    return texts, labels
+            patients.append(path.parent.name == "safety")
+    return texts, labels, patients
 
 
 def lowest_threshold(scores: np.ndarray, negatives: np.ndarray, ceiling: float) -> float:
@@ -90,7 +94,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
     options = parser.parse_args()
     files = data_files()
-    texts, labels = load_examples(files)
+    texts, labels, from_patients = load_examples(files)
     y = np.asarray(labels)
     print(
         f"examples: {len(texts)} from {len(files)} files; "
@@ -103,12 +107,13 @@ def main() -> int:
     refused = cv[:, classes.index("not_covered")]
     is_question, is_small, is_not = y == "question", np.char.startswith(y.astype(str), "small_talk"), y == "not_covered"
     small_threshold = lowest_threshold(small, is_question, MAX_QUESTION_AS_SMALL_TALK)
-    refuse_threshold = lowest_threshold(refused, is_question, MAX_QUESTION_REFUSED)
+    refuse_threshold = lowest_threshold(refused, is_question & np.asarray(from_patients), MAX_QUESTION_REFUSED)
     report = {
         "small_talk_recall": float((small[is_small] >= small_threshold).mean()),
         "question_as_small_talk": float((small[is_question] >= small_threshold).mean()),
         "not_covered_recall": float((refused[is_not] >= refuse_threshold).mean()),
         "question_refused": float((refused[is_question] >= refuse_threshold).mean()),
+        "patient_question_refused": float((refused[is_question & np.asarray(from_patients)] >= refuse_threshold).mean()),
     }
     print(f"thresholds: small talk {small_threshold:.2f}, not covered {refuse_threshold:.2f}")
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in report.items()))

@@ -32,6 +32,7 @@ score and above the thresholds, so a single clear answer is returned alone.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from bot.knowledge.intent import (
     passage_answer_types,
     question_answer_types,
 )
+from bot.knowledge.rank import Candidate
 from bot.knowledge.spelling import SpellingCorrector
 from bot.models import Hit, Passage
 
@@ -74,6 +76,8 @@ class SearchSettings:
     unknown_chatter_share: float = 0.2  # weight share of an unknown word that names no health topic
     answer_type_boost: float = 0.5  # rerank: a passage holding the kind of fact asked for ("how often": a frequency)
     question_weight: float = 1.0  # fusion: the patient-questions field against the passage text
+    closest_weight: float = 0.5  # fusion: the single closest patient question (0, 0.5, 1 measured: 0.5 best)
+    audience_boost: float = 0.3  # rerank: a passage for the question's audience gains this share, the other's loses it
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,43 @@ class SearchResult:
     def answered(self) -> bool:
         """Return True when at least one passage is good enough to show."""
         return bool(self.hits)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question analysed for search: its terms, their weights for the no-match rule, its intent."""
+
+    text: str
+    terms: tuple[str, ...]
+    corrections: dict[str, str]
+    query_weights: dict[str, float]  # for ranking
+    weights: dict[str, float]  # for coverage and the no-match rule (the subject's, for "what is X")
+    subject_terms: frozenset[str]
+    wants: frozenset[str]
+    audience: str  # "women", "men" or ""
+
+
+_MEN = re.compile(r"\b(?:men|man|male|males|husband|boyfriend|testosterone|trt|hypogonad\w*|andropause|his|he)\b", re.I)
+_WOMEN = re.compile(
+    r"\b(?:women|woman|female|wife|girlfriend|postmenopausal|post-menopausal|menopaus\w*|breast|her|she)\b", re.I
+)
+
+
+def passage_audience(passage: Passage) -> str:
+    """Return "men" or "women" for a passage written for one of them, else ""."""
+    text = f"{passage.heading} {passage.context} {passage.text}"
+    men, women = len(_MEN.findall(text)), len(_WOMEN.findall(text))
+    if passage.article == "004" and men >= women:
+        return "men"
+    if men > women:
+        return "men"
+    return "women" if women > men else ""
+
+
+def question_audience(text: str) -> str:
+    """Return the audience a question names about itself ("my husband on trt" -> "men"), else ""."""
+    men, women = len(_MEN.findall(text)), len(_WOMEN.findall(text))
+    return "men" if men > women else "women" if women > men else ""
 
 
 def passage_document(analyzer: Analyzer, passage: Passage) -> list[str]:
@@ -129,6 +170,10 @@ class Searcher:
         self.speller = SpellingCorrector(word_counts, extra_words=known_words, normalise=stem)
         self.index = Bm25Index([passage_document(analyzer, p) for p in self.passages])
         self.question_index = Bm25Index([analyzer.analyze(" ".join(asked.get(p.id, ()))) for p in self.passages])
+        single = [(doc, question) for doc, p in enumerate(self.passages) for question in asked.get(p.id, ())]
+        self.single_questions = Bm25Index([analyzer.analyze(question) for _, question in single])
+        self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
+        self.audiences = [passage_audience(p) for p in self.passages]
         self.max_idf = max(self.index.idf.values(), default=1.0)
         self.english_zipf: dict[str, float] = {}
         for word, zipf in (english or {}).items():
@@ -153,64 +198,123 @@ class Searcher:
             corrected.append(fixed or word)
         return corrected, changes
 
-    def search(self, query: str) -> SearchResult:
-        """Return the passages that answer ``query``, best first, or none with the reason."""
+    def search(self, query: str, audience: str = "") -> SearchResult:
+        """Return the passages that answer ``query``, best first, or none with the reason.
+
+        ``audience`` ("women" or "men", when the user has said) ranks that audience's passages first; a
+        question that names its audience ("my husband on TRT") does the same on its own.
+        """
+        prepared = self.prepare(query, audience)
+        if isinstance(prepared, SearchResult):
+            return prepared
+        candidates = self.candidates(prepared)
+        if not candidates:
+            return SearchResult(query, prepared.terms, (), "no_match", prepared.corrections)
+        ordered = sorted(((self._heuristic(c, prepared), c) for c in candidates), key=lambda i: (-i[0], i[1].doc))
+        best = ordered[0][1]
+        reason = self._refusal(prepared, best)
+        if reason:
+            return SearchResult(query, prepared.terms, (), reason, prepared.corrections)
+        hits: list[Hit] = []
+        top = ordered[0][0]
+        settings = self.settings
+        for score, candidate in ordered[: settings.max_results]:
+            strong = candidate.coverage >= settings.min_confidence and candidate.idf_matched >= settings.min_idf_matched
+            close = score >= settings.relative_floor * top
+            if hits and not (strong and close):
+                break
+            hits.append(Hit(self.passages[candidate.doc], round(score, 4), round(candidate.coverage, 4)))
+        return SearchResult(query, prepared.terms, tuple(hits), "answered", prepared.corrections)
+
+    def prepare(self, query: str, audience: str = "") -> Prepared | SearchResult:
+        """Return the analysed question, or the result explaining why there is nothing to search."""
         text = query[:MAX_QUERY_CHARS]
         words = surface_words(text)
         if not words:
             return SearchResult(query, (), (), "empty")
         words, corrections = self.correct(words)
         query_weights = self.analyzer.query_terms(words)
-        terms = tuple(query_weights)
-        if not terms:
+        if not query_weights:
             return SearchResult(query, (), (), "no_terms", corrections)
-        ranked = self._fused(query_weights)
-        if not ranked:
-            return SearchResult(query, terms, (), "no_match", corrections)
         subject = definition_subject(text)
         subject_words = self.correct(surface_words(subject))[0] if subject else []
         subject_weights = self.analyzer.query_terms(subject_words)
-        subject_terms = frozenset(subject_weights)
         # A definitional question is about its subject: "stand for", "mean" must not count as missing.
         focus = subject_weights or query_weights
-        unique = tuple(focus)
-        weights = {term: self.term_weight(term) * focus[term] for term in unique}
-        total = sum(weights.values())
-        wants = question_answer_types(text)
-        scored: list[tuple[float, float, float, int]] = []
-        defining: set[int] = set()
-        for doc, score in ranked:
-            idf_matched = sum(weights[t] for t in self._matched_terms(doc, unique))
+        weights = {term: self.term_weight(term) * focus[term] for term in focus}
+        return Prepared(
+            text=text,
+            terms=tuple(query_weights),
+            corrections=corrections,
+            query_weights=query_weights,
+            weights=weights,
+            subject_terms=frozenset(subject_weights),
+            wants=question_answer_types(text),
+            audience=audience or question_audience(text),
+        )
+
+    def candidates(self, prepared: Prepared) -> list[Candidate]:
+        """Return the best candidates by fused BM25 score, each with its ranking features."""
+        fields = self._field_scores(prepared.query_weights)
+        fused = fields[0] + self.settings.question_weight * fields[1] + self.settings.closest_weight * fields[2]
+        k = min(self.settings.candidates, len(fused))
+        if k == 0 or fused.max() <= 0:
+            return []
+        best = np.argpartition(-fused, k - 1)[:k]
+        ranked = [i for i in sorted(best.tolist(), key=lambda i: (-fused[i], i)) if fused[i] > 0]
+        total = sum(prepared.weights.values()) or 1.0
+        out: list[Candidate] = []
+        for doc in ranked:
+            idf_matched = sum(prepared.weights[t] for t in self._matched_terms(doc, tuple(prepared.weights)))
             coverage = idf_matched / total
-            adjusted = score * coverage**self.settings.coord_power
-            if subject_terms and any(subject_terms <= window for window in self.definitions[doc]):
-                defining.add(doc)
-                adjusted *= 1 + self.settings.definition_boost
-                if len(subject_terms) == 1 and subject_terms <= self.acronyms[doc]:
-                    adjusted *= 1 + self.settings.acronym_boost
-            if wants & self.answer_types[doc]:
-                adjusted *= 1 + self.settings.answer_type_boost
-            scored.append((adjusted, coverage, idf_matched, doc))
-        scored.sort(key=lambda item: (-item[0], item[3]))
-        best = scored[0]
-        unknown = [weights[term] for term in unique if term not in self.index.idf]
-        if best[1] < self.settings.min_confidence:
-            return SearchResult(query, terms, (), "no_match", corrections)
-        if unknown and max(unknown) >= max(weights.values()) and best[2] < self.settings.key_term_escape:
+            defining = bool(prepared.subject_terms) and any(prepared.subject_terms <= w for w in self.definitions[doc])
+            out.append(Candidate(doc, float(fused[doc]), coverage, idf_matched, defining))
+        return out
+
+    def _field_scores(self, query_weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return per passage: text BM25, questions-field BM25 and closest-single-question BM25, each
+        divided by its best value for this query (0..1), so the fields share one scale."""
+        out = []
+        text = self.index.weighted_scores(query_weights) if self.index.size else np.zeros(len(self.passages))
+        asked = self.question_index.weighted_scores(query_weights) if self.question_index.size else np.zeros(len(text))
+        closest = np.zeros(len(text))
+        if self.single_questions.size:
+            per_question = self.single_questions.weighted_scores(query_weights)
+            np.maximum.at(closest, self.question_owner, per_question)
+        for scores in (text, asked, closest):
+            out.append(scores / scores.max() if len(scores) and scores.max() > 0 else scores)
+        return out[0], out[1], out[2]
+
+    def _heuristic(self, candidate: Candidate, prepared: Prepared) -> float:
+        """Return the hand-set ranking score used when no re-ranker is trained (definition and answer-type boosts)."""
+        score = candidate.fused
+        doc = candidate.doc
+        if candidate.defining:
+            score *= 1 + self.settings.definition_boost
+            if len(prepared.subject_terms) == 1 and prepared.subject_terms <= self.acronyms[doc]:
+                score *= 1 + self.settings.acronym_boost
+        if prepared.wants & self.answer_types[doc]:
+            score *= 1 + self.settings.answer_type_boost
+        own = self.audiences[doc]
+        if prepared.audience and own:
+            score *= 1 + self.settings.audience_boost if own == prepared.audience else 1 - self.settings.audience_boost
+        return score
+
+    def _refusal(self, prepared: Prepared, best: Candidate) -> str:
+        """Return why the best candidate is no answer ("no_match", "weak"), or "" when it is one."""
+        weights = prepared.weights
+        if best.coverage < self.settings.min_confidence:
+            return "no_match"
+        unknown = [weights[term] for term in weights if term not in self.index.idf]
+        if unknown and max(unknown) >= max(weights.values()) and best.idf_matched < self.settings.key_term_escape:
             # The question's most specific word ("migraine", "flu") is one the articles never use, and
             # little else matched: the passage is about something nearby, not about the question.
-            return SearchResult(query, terms, (), "no_match", corrections)
-        if best[2] < self.settings.min_idf_matched and best[3] not in defining:
+            return "no_match"
+        if best.idf_matched < self.settings.min_idf_matched and not best.defining:
             # A passage that defines the subject answers "what is anastrozole" even though the word is
             # too common to carry weight on its own.
-            return SearchResult(query, terms, (), "weak", corrections)
-        hits: list[Hit] = []
-        for adjusted, coverage, idf_matched, doc in scored[: self.settings.max_results]:
-            strong = coverage >= self.settings.min_confidence and idf_matched >= self.settings.min_idf_matched
-            if hits and (not strong or adjusted < self.settings.relative_floor * best[0]):
-                break
-            hits.append(Hit(self.passages[doc], round(adjusted, 4), round(coverage, 4)))
-        return SearchResult(query, terms, tuple(hits), "answered", corrections)
+            return "weak"
+        return ""
 
     def term_weight(self, term: str) -> float:
         """Return how much a query term tells about the question's topic (for the no-match rule).
@@ -232,26 +336,6 @@ class Searcher:
         if idf is None and self.health_terms:
             share *= self.settings.unknown_chatter_share  # "nobody", "downhill": chatter, not the topic
         return min(self.max_idf if idf is None else idf, self.max_idf * share)
-
-    def _fused(self, query_weights: Mapping[str, float]) -> list[tuple[int, float]]:
-        """Return the best candidates by the fused score of the two fields (BM25F-style, by score fusion).
-
-        Each field's BM25 scores are divided by that field's best score for this query, so a passage's
-        text and the patient questions it answers count on one scale; ``question_weight`` (measured on the
-        development sets) sets how much the questions count.
-        """
-        text = self.index.weighted_scores(query_weights) if self.index.size else np.zeros(0)
-        asked = self.question_index.weighted_scores(query_weights) if self.question_index.size else np.zeros(len(text))
-        fused = np.zeros(len(self.passages))
-        for scores, weight in ((text, 1.0), (asked, self.settings.question_weight)):
-            if len(scores) and scores.max() > 0:
-                fused += weight * scores / scores.max()
-        k = min(self.settings.candidates, len(fused))
-        if k == 0 or fused.max() <= 0:
-            return []
-        best = np.argpartition(-fused, k - 1)[:k]
-        ranked = sorted(best.tolist(), key=lambda i: (-fused[i], i))
-        return [(i, float(fused[i])) for i in ranked if fused[i] > 0]
 
     def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
         """Return the query terms present in a passage's text or in its questions."""

@@ -1,0 +1,89 @@
+"""Answering a message that triage let through: small talk, several questions, follow-ups, an answer
+from the articles, or an honest "not covered".
+
+The order: small talk is answered as conversation (never with a passage); a short follow-up is searched
+together with the chat's previous question (kept in memory a few minutes, never stored); a message with
+several questions is answered part by part (at most three, and it says so); a question gets the best
+passages unless the router or the search says the articles do not cover it. A reply set carries the
+short disclaimer once, at its end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.conversation.acts import Act, Kind
+from bot.conversation.turns import TurnMemory, is_follow_up, split_questions
+from bot.handlers.deps import Deps
+from bot.models import Block, Reply, ReplyKind, Style
+from bot.safety.triage import Verdict
+
+MAX_REMEMBERED = 300  # characters of a question kept for a follow-up
+
+
+class Answers:
+    """Replies to questions and conversation, over the shared deps and a turn memory."""
+
+    def __init__(self, deps: Deps) -> None:
+        """Use the shared deps; the turn memory starts empty."""
+        self.deps = deps
+        self.turns = TurnMemory()
+
+    def answer(self, text: str, verdict: Verdict, chat_id: int | None, now: datetime) -> list[Reply]:
+        """Return the replies to a triaged message (``chat_id`` None: no conversation memory)."""
+        compose = self.deps.compose
+        if verdict.urgent is not None:
+            return [compose.urgent(verdict)]
+        if verdict.foreign is not None:  # not read: say so in its language (and guard a medicine change)
+            return [compose.foreign(verdict), compose.guard()] if verdict.medication else [compose.foreign(verdict)]
+        acts = self.deps.content.current.acts
+        act = acts.read(text)
+        previous = self.turns.previous(chat_id, now) if chat_id is not None else None
+        if previous and (is_follow_up(text) or act.act == "follow_up"):
+            text, act = f"{previous} {text}"[-MAX_REMEMBERED:], acts.read(f"{previous} {text}")
+        elif act.kind is Kind.SMALL_TALK and not verdict.medication and verdict.caution is None:
+            return [compose.small_talk(act.act)]
+        parts = [] if verdict.medication else split_questions(text)
+        if len(parts) > 1:
+            replies = [Reply(ReplyKind.INFO, (Block(self.deps.texts.get("several_questions", count=len(parts))),))]
+            for part in parts:
+                replies.extend(self._one(part, Verdict(), acts.read(part), lead=part))
+        else:
+            replies = self._one(text, verdict, act)
+        if chat_id is not None:
+            self.turns.remember(chat_id, text[-MAX_REMEMBERED:], now)
+        return one_footer(replies)
+
+    def _one(self, text: str, verdict: Verdict, act: Act, lead: str | None = None) -> list[Reply]:
+        """Return the replies to one question: medication guard, answer or not covered, with the caution."""
+        compose = self.deps.compose
+        if lead is not None and act.kind is Kind.SMALL_TALK:
+            return []  # "thanks!" inside a list of questions needs no reply of its own
+        result = self.deps.knowledge.searcher.search(text[: self.deps.settings.max_message_chars])
+        if verdict.medication:
+            replies = compose.medication(result)
+        elif result.answered and act.kind is not Kind.NOT_COVERED:
+            replies = [compose.answer(result)]
+        else:
+            replies = [compose.no_match(result, symptom=verdict.caution is not None)]
+        replies = [compose.with_caution(replies[0], verdict), *replies[1:]]
+        if lead is not None:
+            first = replies[0]
+            replies[0] = replace(first, blocks=(Block(f"“{lead}”", Style.TITLE), *first.blocks))
+        return replies
+
+    def forget(self, chat_id: int) -> None:
+        """Drop the chat's remembered question (on /forget)."""
+        self.turns.forget(chat_id)
+
+
+def one_footer(replies: list[Reply]) -> list[Reply]:
+    """Return the replies with the short disclaimer kept only on the last reply that had it."""
+    last = max((i for i, reply in enumerate(replies) if any(b.style is Style.FOOTER for b in reply.blocks)), default=None)
+    if last is None:
+        return replies
+    return [
+        reply if i == last else replace(reply, blocks=tuple(b for b in reply.blocks if b.style is not Style.FOOTER))
+        for i, reply in enumerate(replies)
+    ]
