@@ -163,7 +163,10 @@ class Assistant:
             flow = reminders.continue_flow(message, text, now)
             if flow is not None:
                 return flow
-        replies = self.answers.answer(text, verdict, message.chat_id, now)
+        audience = users.audience(message.user_id) if users is not None else None
+        replies = self.answers.answer(
+            text, verdict, message.chat_id, now, audience, ask_audience=users is not None and not audience
+        )
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
@@ -222,4 +225,3 @@ class Assistant:
 
     def _consent_needed(self) -> list[Reply]:
         return [self.deps.compose.consent_request(), self.deps.note("consent_needed")]
-

@@ -16,7 +16,7 @@ INTEGER range reads as 0, which names no row), ``bool`` (``y``/``n``), ``date`` 
     r:undo:<id>[,<id>...]   undo just-created reminders     r:cancel:<id>        cancel a reminder
     r:ics:<id>              the .ics calendar file          r:tz:<IANA name>     a suggested timezone
     r:plan:<code>           /plan: the schedule variant     r:stop               leave the guided flow
-    r:list                  /reminders
+    r:list                  /reminders               au:<w|m>             whose answers: women / men
 """
 
 from __future__ import annotations
@@ -218,6 +218,14 @@ class GlossaryPage(CallbackData):
     prefix = "gl"
     letter: str
     page: int
+
+
+@dataclass(frozen=True)
+class AudienceChoice(CallbackData):
+    """Who the user's answers are for: "w" (women after breast cancer) or "m" (men on TRT)."""
+
+    prefix = "au"
+    code: str
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.buttons import MorePassages, unpack
 from bot.glossary import Glossary
 from bot.models import Reply, ReplyKind
 from bot.yamlfile import load_yaml
@@ -84,6 +85,19 @@ def _passages_of(replies: Sequence[Reply]) -> list[str]:
     return list(seen.values())
 
 
+def _offered(replies: Sequence[Reply]) -> set[str]:
+    """Return the texts of passages offered by "did you mean" buttons (a single passage each)."""
+    by_id = {hit.passage.id: hit.passage.text for reply in replies for hit in reply.passages}
+    offered: set[str] = set()
+    for reply in replies:
+        for row in reply.buttons:
+            for button in row:
+                payload = unpack(button.data)
+                if isinstance(payload, MorePassages) and len(payload.ids) == 1 and payload.ids[0] in by_id:
+                    offered.add(by_id[payload.ids[0]])
+    return offered
+
+
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -92,7 +106,7 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
     """Run every message item through ``Assistant.ask`` and compute the metrics."""
     report = Report("messages", counts={kind: 0 for kind in KINDS})
     rr = 0.0
-    hit1 = hit3 = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = small_talk_ok = 0
+    hit1 = hit3 = refused = no_match_ok = urgent_ok = false_urgent = non_urgent = small_talk_ok = one_tap = 0
     med_ok = med_passage_ok = med_with_expect = 0
     for item in items:
         kind = str(item.get("kind"))
@@ -108,6 +122,8 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
         if kind == "answer":
             rank = _contains(texts[:3], item.get("expect_any") or [])
             refused += not texts
+            offered = _offered(replies)
+            one_tap += rank == 0 or (rank is not None and texts[rank] in offered)
             hit1 += rank == 0
             hit3 += rank is not None
             rr += 0 if rank is None else 1 / (rank + 1)
@@ -136,6 +152,7 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
         "hit@1": _ratio(hit1, answers),
         "hit@3": _ratio(hit3, answers),
         "mrr@3": round(rr / answers, 4) if answers else 0.0,
+        "one_tap": _ratio(one_tap, answers),
         "no_match_correct": _ratio(no_match_ok, report.counts.get("no_match", 0)),
         "small_talk_as_small_talk": _ratio(small_talk_ok, report.counts.get("small_talk", 0)),
         "answerable_refused": _ratio(refused, answers),

@@ -31,6 +31,9 @@ class Passage:
     kind: str = "paragraph"  # paragraph | list | table_row | glossary
     context: str = ""  # added context (table caption and header), never shown as a quote
     also_in: tuple[str, ...] = ()  # further article ids holding the same text (merged duplicates)
+    cells: tuple[str, ...] = ()  # a table row's cells, restored from the flattened row (their words in order)
+    columns: tuple[str, ...] = ()  # the table's column names, when they could be matched to the cells
+    previous: str = ""  # the sentence before, for a passage that starts by referring to it ("This means...")
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.buttons import Consent, Define, DefineAlternatives, GlossaryIndex, GlossaryPage, MorePassages
+from bot.buttons import AudienceChoice, Consent, Define, DefineAlternatives, GlossaryIndex, GlossaryPage, MorePassages
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.search import SearchResult
 from bot.models import Block, Button, GlossaryEntry, GlossaryResult, Hit, Passage, Reply, ReplyKind, Style
@@ -22,6 +22,33 @@ from bot.texts import Texts
 MAX_DEFINE_BUTTONS = 3
 GLOSSARY_PAGE_SIZE = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
+
+
+_CUT_LEAD_IN = re.compile(r"\s*[^.!?]*(?:∞|:)\s*$")
+
+
+def readable(text: str) -> str:
+    """Return passage text as shown: "∞" as the colon it stood for, a dangling cut-off lead-in dropped."""
+    if text.rstrip().endswith(("∞", ":")) and len(split_sentences(text)) > 1:
+        text = _CUT_LEAD_IN.sub("", text)  # "...may be prescribed. These include ∞" -> "...may be prescribed."
+    return re.sub(r"\s*∞\s*", ": ", text).strip()
+
+
+UNSURE_SHARE = 0.85  # a second passage within this share of the best score, on another topic: ask
+
+
+def unsure(hits: Sequence[Hit]) -> list[Hit]:
+    """Return the other close answers when the best one is not clearly best (another heading, a close
+    score), else []: those are offered as "did you mean" buttons."""
+    if len(hits) < 2 or hits[0].score <= 0:
+        return []
+    offered: list[Hit] = []
+    headings = {hits[0].passage.heading}
+    for hit in hits[1:]:
+        if hit.score >= UNSURE_SHARE * hits[0].score and hit.passage.heading not in headings:
+            offered.append(hit)
+            headings.add(hit.passage.heading)
+    return offered
 
 
 def split_sentences(text: str) -> list[str]:
@@ -65,12 +92,34 @@ class ReplyComposer:
         return best[2] if best[0] > 0 else None
 
     def passage_blocks(self, hit: Hit, query_terms: Sequence[str]) -> list[Block]:
-        """Return a quoted passage and its source."""
-        emphasis = self.key_sentence(hit.passage, query_terms)
-        blocks = [Block(hit.passage.text, Style.QUOTE, emphasis), self.source_block(hit.passage)]
-        if hit.passage.kind == "table_row" and hit.passage.context:
-            # A flattened table row reads better with its table's caption and header above it.
-            blocks.insert(0, Block(self.texts.get("table_context", context=hit.passage.context), Style.SOURCE))
+        """Return a quoted passage laid out to read well, and its source.
+
+        The words stay the article's: a table row is shown as its cells (named by the table's columns
+        when known), the scraper's "∞" as the colon it replaced, a list lead-in cut off by the scraper
+        ("These include ∞" with no items) left out, and a passage that starts by referring back ("This
+        means...") is preceded by the sentence it refers to.
+        """
+        passage = hit.passage
+        blocks: list[Block] = []
+        if passage.previous:
+            blocks.append(Block(f"… {passage.previous}", Style.QUOTE))
+        if passage.kind == "table_row" and passage.cells:
+            if passage.context:
+                # With column names shown beside the cells, the header line adds nothing: caption only.
+                context = (
+                    passage.context.rsplit(" — ", 1)[0] if passage.columns and " — " in passage.context else passage.context
+                )
+                blocks.append(Block(self.texts.get("table_context", context=context), Style.SOURCE))
+            names = passage.columns or ("",) * len(passage.cells)
+            items = [f"{name}: {cell}" if name else cell for name, cell in zip(names, passage.cells, strict=True)]
+            blocks.extend(Block(item, Style.ITEM) for item in items)
+        else:
+            text = readable(passage.text)
+            emphasis = self.key_sentence(Passage(**{**passage.__dict__, "text": text}), query_terms)
+            blocks.append(Block(text, Style.QUOTE, emphasis))
+            if passage.kind == "table_row" and passage.context:
+                blocks.insert(len(blocks) - 1, Block(self.texts.get("table_context", context=passage.context), Style.SOURCE))
+        blocks.append(self.source_block(passage))
         return blocks
 
     def answer(self, result: SearchResult, kind: ReplyKind = ReplyKind.ANSWER) -> Reply:
@@ -78,7 +127,14 @@ class ReplyComposer:
         best, *rest = result.hits
         blocks = self.passage_blocks(best, result.terms)
         buttons: list[tuple[Button, ...]] = []
-        if rest:
+        alternatives = unsure(result.hits)
+        if alternatives:
+            # Two-stage fallback (as Rasa's): the best guess, and the other close answers one tap away.
+            blocks.append(Block(self.texts.get("did_you_mean"), Style.TEXT))
+            for hit in alternatives:
+                label = self.texts.get("did_you_mean_button", heading=hit.passage.heading)[:60]
+                buttons.append((Button(label, MorePassages((hit.passage.id,)).pack()),))
+        elif rest:
             more = MorePassages(tuple(hit.passage.id for hit in rest))
             buttons.append((Button(self.texts.get("more_button"), more.pack()),))
         buttons.extend(self.define_buttons(best.passage.text))
@@ -107,6 +163,14 @@ class ReplyComposer:
         if symptom:
             blocks.insert(1, Block(self.safety.symptom_no_match.format(number=self.emergency_number)))
         return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
+
+    def audience_question(self) -> Reply:
+        """Ask, once, who the answers are for (women after breast cancer, or men on TRT)."""
+        buttons = (
+            (Button(self.texts.get("audience_women"), AudienceChoice("w").pack()),),
+            (Button(self.texts.get("audience_men"), AudienceChoice("m").pack()),),
+        )
+        return Reply(ReplyKind.INFO, (Block(self.texts.get("audience_question")),), buttons)
 
     def small_talk(self, act: str) -> Reply:
         """Return the conversational reply to small talk (never a passage)."""

@@ -10,8 +10,9 @@ may answer, one they do not cover (``not_covered``: off-topic, or about anastroz
 articles), and small talk, by act (``small_talk:<act>``: greeting, thanks, goodbye, identity,
 capabilities, help, ack, feeling, follow_up, complaint, other). Data, none of it from an evaluation set:
 - ``knowledge/passage_questions.yaml``: questions people wrote for each passage -> ``question``;
-- ``training/domain.yaml``: out-of-scope and on-topic-but-not-covered questions -> ``not_covered``,
-  small talk -> ``small_talk:<act>``;
+- ``training/domain.yaml``, ``training/domain2.yaml``: out-of-scope and on-topic-but-not-covered
+  questions -> ``not_covered``, small talk -> ``small_talk:<act>``, patients' answerable questions ->
+  ``question``;
 - ``training/safety/*.yaml``: ordinary answerable questions, near misses, medication and urgent
   messages -> ``question``; ordinary not-covered ones -> ``not_covered``; small talk by act.
 Model: ``training/textmodels.py``. Thresholds on 5-fold cross-validated predictions: small talk is
@@ -42,7 +43,8 @@ MAX_QUESTION_REFUSED = 0.03
 
 def data_files() -> list[Path]:
     """Return the training files, in a fixed order."""
-    return [QUESTIONS, ROOT / "training" / "domain.yaml", *sorted((ROOT / "training" / "safety").glob("*.yaml"))]
+    domain = [ROOT / "training" / "domain.yaml", ROOT / "training" / "domain2.yaml"]
+    return [QUESTIONS, *domain, *sorted((ROOT / "training" / "safety").glob("*.yaml"))]
 
 
 def router_label(item: dict[str, object], source: str) -> str:
@@ -50,8 +52,8 @@ def router_label(item: dict[str, object], source: str) -> str:
     label = str(item.get("label"))
     if label == "small_talk":
         return f"small_talk:{item.get('act') or 'other'}"
-    if source == "domain.yaml":
-        return "not_covered"  # out_of_scope and on_topic_not_covered
+    if source.startswith("domain"):
+        return "question" if label == "answerable" else "not_covered"  # out_of_scope, on_topic_not_covered
     if label == "ordinary" and item.get("subkind") == "not_covered":
         return "not_covered"
     return "question"
@@ -75,7 +77,7 @@ def load_examples(files: list[Path]) -> tuple[list[str], list[str], list[bool]]:
                 sys.exit(f"{path.name}: item {number}: empty text")
             texts.append(item["text"])
             labels.append(router_label(item, path.name))
-            patients.append(path.parent.name == "safety")
+            patients.append(path.parent.name == "safety" or path.name == "domain2.yaml")
     return texts, labels, patients
 
 

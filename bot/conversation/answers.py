@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.conversation.acts import Act, Kind
 from bot.conversation.turns import TurnMemory, is_follow_up, split_questions
 from bot.handlers.deps import Deps
+from bot.knowledge.search import passage_audience
 from bot.models import Block, Reply, ReplyKind, Style
 from bot.safety.triage import Verdict
 
@@ -29,9 +30,23 @@ class Answers:
         """Use the shared deps; the turn memory starts empty."""
         self.deps = deps
         self.turns = TurnMemory()
+        self.asked: set[int] = set()  # chats already asked who their answers are for (memory only)
 
-    def answer(self, text: str, verdict: Verdict, chat_id: int | None, now: datetime) -> list[Reply]:
-        """Return the replies to a triaged message (``chat_id`` None: no conversation memory)."""
+    def answer(
+        self,
+        text: str,
+        verdict: Verdict,
+        chat_id: int | None,
+        now: datetime,
+        audience: str | None = None,
+        ask_audience: bool = False,
+    ) -> list[Reply]:
+        """Return the replies to a triaged message.
+
+        ``chat_id`` None: no conversation memory. ``audience`` ("women", "men", None when the user has not
+        said): whose passages come first; the other audience's dosing passages are never shown. With
+        ``ask_audience``, an answer from a passage written for one audience asks, once, who it is for.
+        """
         compose = self.deps.compose
         if verdict.urgent is not None:
             return [compose.urgent(verdict)]
@@ -48,22 +63,34 @@ class Answers:
         if len(parts) > 1:
             replies = [Reply(ReplyKind.INFO, (Block(self.deps.texts.get("several_questions", count=len(parts))),))]
             for part in parts:
-                replies.extend(self._one(part, Verdict(), acts.read(part), lead=part))
+                replies.extend(self._one(part, Verdict(), acts.read(part), audience, lead=part))
         else:
-            replies = self._one(text, verdict, act)
+            replies = self._one(text, verdict, act, audience)
         if chat_id is not None:
             self.turns.remember(chat_id, text[-MAX_REMEMBERED:], now)
+            if ask_audience and chat_id not in self.asked and _for_one_audience(replies):
+                self.asked.add(chat_id)  # asked once; /plan or these buttons change it later
+                replies.append(compose.audience_question())
         return one_footer(replies)
 
-    def _one(self, text: str, verdict: Verdict, act: Act, lead: str | None = None) -> list[Reply]:
+    def _one(self, text: str, verdict: Verdict, act: Act, audience: str | None, lead: str | None = None) -> list[Reply]:
         """Return the replies to one question: medication guard, answer or not covered, with the caution."""
         compose = self.deps.compose
         if lead is not None and act.kind is Kind.SMALL_TALK:
             return []  # "thanks!" inside a list of questions needs no reply of its own
-        result = self.deps.knowledge.searcher.search(text[: self.deps.settings.max_message_chars])
+        searcher = self.deps.knowledge.searcher
+        result = searcher.search(text[: self.deps.settings.max_message_chars], audience or "")
+        if audience and result.hits:
+            # Another audience's dosing is never shown as if it were the reader's ("0.5 mg twice weekly" for men on TRT).
+            other = [
+                h
+                for h in result.hits
+                if passage_audience(h.passage) not in ("", audience) and compose.safety.is_dosing(h.passage.text)
+            ]
+            result = replace(result, hits=tuple(h for h in result.hits if h not in other))
         if verdict.medication:
             replies = compose.medication(result)
-        elif result.answered and act.kind is not Kind.NOT_COVERED:
+        elif result.answered and (act.kind is not Kind.NOT_COVERED or result.reason == "overview"):
             replies = [compose.answer(result)]
         else:
             replies = [compose.no_match(result, symptom=verdict.caution is not None)]
@@ -76,6 +103,17 @@ class Answers:
     def forget(self, chat_id: int) -> None:
         """Drop the chat's remembered question (on /forget)."""
         self.turns.forget(chat_id)
+
+
+def _for_one_audience(replies: list[Reply]) -> bool:
+    """Return True when the first answer quotes a passage written for women or for men."""
+    first = replies[0] if replies else None
+    return (
+        first is not None
+        and first.kind is ReplyKind.ANSWER
+        and bool(first.passages)
+        and bool(passage_audience(first.passages[0].passage))
+    )
 
 
 def one_footer(replies: list[Reply]) -> list[Reply]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from bot.buttons import Define, DefineAlternatives, GlossaryIndex, GlossaryPage, MorePassages
+from bot.buttons import AudienceChoice, Define, DefineAlternatives, GlossaryIndex, GlossaryPage, MorePassages
 from bot.handlers.deps import Deps
 from bot.models import Incoming, Reply
 from bot.routing import AnyButtonRoute, ButtonRoute, CommandRoute
@@ -35,7 +35,20 @@ class AnswerCommands:
             ButtonRoute(DefineAlternatives, lambda message, data, now: [self._entry(data.entry, alternatives=True)]),
             ButtonRoute(GlossaryIndex, lambda message, data, now: [self.deps.compose.glossary_index()]),
             ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)]),
+            ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now)),
         )
+
+    def choose_audience(self, message: Incoming, code: str, now: datetime) -> list[Reply]:
+        """Remember who the user's answers are for ("w": women, "m": men)."""
+        audience = {"w": "women", "m": "men"}.get(code)
+        users = self.deps.services.users
+        if audience is None:
+            return [self.deps.compose.expired()]
+        if users is not None:
+            users.upsert(message.user_id, message.chat_id, now)
+            users.set_audience(message.user_id, audience, now)
+        who = self.deps.texts.get("audience_women" if audience == "women" else "audience_men").lower()
+        return [self.deps.note("audience_set", who=who)]
 
     def glossary(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
         """/glossary TERM: the entry (tolerant of typos and plurals), or the A-Z index without a term."""

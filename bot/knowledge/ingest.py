@@ -10,6 +10,7 @@ whitespace is folded); anything added for retrieval, such as a table's caption a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -109,10 +110,13 @@ def ingest_article(article: ArticleSource) -> list[Passage]:
     cursor = _Cursor()
     passages: list[Passage] = []
 
-    def add(text: str, kind: str, context: str = "") -> None:
+    def add(text: str, kind: str, context: str = "", cells: tuple[str, ...] = (), columns: tuple[str, ...] = ()) -> None:
         text = fold_whitespace(text)
         if not text or not cursor.section:
             return
+        before = passages[-1] if passages else None
+        refers = kind == "paragraph" and _REFERS.match(text) and before is not None and before.kind == "paragraph"
+        previous = last_sentence(before.text) if refers and before is not None else ""
         passages.append(
             Passage(
                 id=f"{article.id}-{len(passages) + 1:03d}",
@@ -123,6 +127,9 @@ def ingest_article(article: ArticleSource) -> list[Passage]:
                 text=text,
                 kind=kind,
                 context=fold_whitespace(context),
+                cells=cells,
+                columns=columns,
+                previous=previous,
             )
         )
 
@@ -158,8 +165,8 @@ def ingest_article(article: ArticleSource) -> list[Passage]:
                 add(text, "list", context)
             cursor.lead_in = ""
         elif len(lines) > 1:
-            for text, context in _table_rows(lines, cursor.lead_in):
-                add(text, "table_row", context)
+            for text, context, cells, columns in _table_rows(lines, cursor.lead_in):
+                add(text, "table_row", context, cells, columns)
             cursor.lead_in = ""
         elif is_heading(first):
             cursor.heading, cursor.lead_in = first, ""
@@ -189,16 +196,90 @@ def _list_items(lines: Sequence[str], lead_in: str) -> Iterable[tuple[str, str]]
         yield text, context
 
 
-def _table_rows(lines: Sequence[str], lead_in: str) -> Iterable[tuple[str, str]]:
-    """Yield (row text, context) for a flattened table: caption and header become each row's context."""
+def _table_rows(lines: Sequence[str], lead_in: str) -> Iterable[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """Yield (row text, context, cells, column names) for a flattened table.
+
+    The caption and header become each row's context. The scraper joined cells with single spaces; they
+    are restored with ``row_cells``, and the header's column names with ``header_cells`` when their count
+    matches the rows' (otherwise the cells are shown without names).
+    """
     rows = list(lines)
     caption = ""
     if len(rows) >= 3 and not _HEADER_WORDS.search(rows[0]):
         caption = rows.pop(0).strip()
     header = rows.pop(0).strip()
     context = " — ".join(part for part in (lead_in.rstrip(":"), caption, header) if part)
-    for row in rows:
-        yield row, context
+    split = [row_cells(row) for row in rows]
+    counts = Counter(len(cells) for cells in split)
+    width = counts.most_common(1)[0][0] if counts else 0
+    columns = header_cells(header, width)
+    for row, cells in zip(rows, split, strict=True):
+        yield row, context, (cells if len(cells) > 1 else ()), (columns if len(columns) == len(cells) else ())
+
+
+def _capital(word: str) -> bool:
+    letters = word.lstrip("(\"'“‘")
+    return bool(letters) and letters[0].isupper()
+
+
+def _number(word: str) -> bool:
+    return bool(re.match(r"^[+\-−]?\d", word))
+
+
+def row_cells(row: str) -> tuple[str, ...]:
+    """Return the cells of a flattened table row (best effort; the words stay in their order).
+
+    A cell starts at a capitalised word (not an acronym) that follows a lower-case word ("...fracture
+    risk | Baseline"), or that is itself followed by a lower-case word after a capitalised one ("DEXA Scan
+    | Assess bone"), and at a signed number after a non-number ("Tamoxifen | -6.1%").
+    """
+    words = row.split()
+    cells: list[list[str]] = [[words[0]]] if words else []
+    for i in range(1, len(words)):
+        word, before = words[i], words[i - 1]
+        after = words[i + 1] if i + 1 < len(words) else ""
+        acronym = word.strip("(),.;:").isupper()  # "D", "BMD", "E2": inside a cell ("Vitamin D", "BMD loss")
+        starts = (
+            _capital(word) and not acronym and (not _capital(before) or (after[:1].islower() and not _number(before)))
+        ) or (_number(word) and word[0] in "+-−" and not _number(before))  # a measured change: "Tamoxifen | -6.1%"
+        if starts and not before.endswith((",", "/", "-")) and before.lower() not in _JOINERS:
+            cells.append([word])
+        else:
+            cells[-1].append(word)
+    return tuple(" ".join(cell) for cell in cells)
+
+
+_JOINERS = {"and", "or", "of", "the", "a", "an", "to", "in", "for", "with", "from", "than", "by", "over", "at", "on",
+            "vs.", "vs", "e.g.,", "(e.g.,", "e.g.", "(e.g."}
+
+
+def header_cells(header: str, width: int) -> tuple[str, ...]:
+    """Return a table header's column names: each ends at a word that names a column ("Purpose",
+    "Frequency", "Finding"...); () when that does not give ``width`` names."""
+    names: list[list[str]] = [[]]
+    for word in header.split():
+        names[-1].append(word)
+        if _COLUMN_END.fullmatch(word.strip("()/,")):
+            names.append([])
+    found = tuple(" ".join(name) for name in names if name)
+    return found if len(found) == width and width > 1 else ()
+
+
+_COLUMN_END = re.compile(
+    r"Purpose|Function|Action|Feature|Population|Frequency|Guideline|Category|Type|Name|Parameter|Component|"
+    r"Finding|Consideration|Role|Effect|Influence|Intervention|Examples|Year|Inhibitor|Group|Spine|Hip|Strategy|"
+    r"Axis|Indirect|AIs|Exemestane|Mechanism"
+)
+
+
+def last_sentence(text: str) -> str:
+    """Return the last sentence of a paragraph (what "This" at the start of the next one refers to)."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    return sentences[-1] if sentences else ""
+
+
+# A paragraph that starts by pointing back at the one before: shown with that one's last sentence.
+_REFERS = re.compile(r"^(?:This|These|It|They|Such|Those|That|Its|Their)\b")
 
 
 def _dedup_key(text: str) -> str:

@@ -58,6 +58,7 @@ MAX_QUERY_CHARS = 1_000  # longer messages are cut before analysis (a question i
 UNKNOWN_FULL_ZIPF = 6.5
 UNKNOWN_ZIPF_SPAN = 2.5
 UNKNOWN_MIN_SHARE = 0.05
+CENTRAL_SHARE = 0.1  # a term in at least this share of passages is one of the articles' central words
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class SearchResult:
     query: str
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
-    reason: str  # answered | empty | no_terms | no_match | weak
+    reason: str  # answered | overview (only central words: the term's definition) | empty | no_terms | no_match | weak
     corrections: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -213,6 +214,14 @@ class Searcher:
         ordered = sorted(((self._heuristic(c, prepared), c) for c in candidates), key=lambda i: (-i[0], i[1].doc))
         best = ordered[0][1]
         reason = self._refusal(prepared, best)
+        if reason == "weak" and self._central_only(prepared):
+            # "anastrozole", "tell me about arimidex": only the articles' central words, which carry almost
+            # no weight in BM25 (a term in half the passages). The question is on topic: give the overview,
+            # the article's own definition of the term when there is one.
+            overview = self._overview(prepared, [c for _, c in ordered])
+            passage = self.passages[overview.doc]
+            hit = Hit(passage, round(ordered[0][0], 4), round(overview.coverage, 4))
+            return SearchResult(query, prepared.terms, (hit,), "overview", prepared.corrections)
         if reason:
             return SearchResult(query, prepared.terms, (), reason, prepared.corrections)
         hits: list[Hit] = []
@@ -299,6 +308,21 @@ class Searcher:
         if prepared.audience and own:
             score *= 1 + self.settings.audience_boost if own == prepared.audience else 1 - self.settings.audience_boost
         return score
+
+    def _central_only(self, prepared: Prepared) -> bool:
+        """Return True when every term of the question is one of the articles' central words."""
+        floor = CENTRAL_SHARE * len(self.passages)
+        return bool(prepared.weights) and all(self.index.document_frequency(t) >= floor for t in prepared.weights)
+
+    def _overview(self, prepared: Prepared, candidates: Sequence[Candidate]) -> Candidate:
+        """Return the passage that best introduces the question's central term (its glossary definition)."""
+        terms = frozenset(prepared.weights)
+        for candidate in candidates:
+            passage = self.passages[candidate.doc]
+            if passage.kind == "glossary" and frozenset(self.analyzer.analyze(passage.heading)) <= terms:
+                return candidate
+        defining = [c for c in candidates if c.defining]
+        return defining[0] if defining else candidates[0]
 
     def _refusal(self, prepared: Prepared, best: Candidate) -> str:
         """Return why the best candidate is no answer ("no_match", "weak"), or "" when it is one."""

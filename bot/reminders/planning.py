@@ -18,6 +18,7 @@ from bot.reminders.flows import FlowState, Step
 from bot.reminders.model import Reminder
 from bot.reminders.monitoring import MonitoringPlan, PlanItem, PlanVariant
 from bot.storage import User
+from bot.storage.users import AUDIENCES
 from bot.text import one_line
 
 
@@ -78,6 +79,8 @@ class PlanCommand:
         if plan is None or variant is None:
             return [ctx.expired()]
         user = ctx.user(message, now)
+        if variant.key in AUDIENCES:  # choosing a schedule says who the user's answers are for
+            ctx.users.set_audience(user.user_id, variant.key, now)
         state = ctx.flows.load(user.user_id, now)
         if state is not None and state.step is Step.PLAN_VARIANT and state.ref is not None:
             return self._create(user, plan, variant, state.ref, now)

@@ -96,6 +96,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (day, name)
         )""",
     ),
+    # 2: who the user's answers are for ("women" after breast cancer, "men" on TRT), asked once.
+    ("ALTER TABLE users ADD COLUMN audience TEXT CHECK (audience IN ('women', 'men'))",),
 )
-
-

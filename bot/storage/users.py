@@ -9,6 +9,7 @@ from datetime import datetime, time
 from bot.storage.database import Database, format_offsets, from_db_time, parse_offsets, to_db_time
 
 DATE_ORDERS = frozenset({"DMY", "MDY"})
+AUDIENCES = frozenset({"women", "men"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class User:
     remind_time: time | None
     accepted_disclaimer_at: datetime | None
     created_at: datetime
+    audience: str | None = None  # "women" | "men": whose passages to rank first
 
 
 class UserRepository:
@@ -48,6 +50,7 @@ class UserRepository:
             remind_time=time.fromisoformat(remind_time) if remind_time else None,
             accepted_disclaimer_at=from_db_time(accepted) if accepted else None,
             created_at=from_db_time(row["created_at"]),
+            audience=row["audience"],
         )
 
     def upsert(self, user_id: int, chat_id: int, now: datetime) -> User:
@@ -88,6 +91,17 @@ class UserRepository:
                 "UPDATE users SET remind_offsets = ?, remind_time = ?, updated_at = ? WHERE user_id = ?",
                 (format_offsets(offsets), remind_time.strftime("%H:%M"), to_db_time(now), user_id),
             )
+
+    def set_audience(self, user_id: int, audience: str | None, now: datetime) -> None:
+        """Store who the user's answers are for: "women", "men" or None; ValueError for anything else."""
+        if audience is not None and audience not in AUDIENCES:
+            raise ValueError(f"bad audience {audience!r}")
+        self._set(user_id, "audience", audience, now)
+
+    def audience(self, user_id: int) -> str | None:
+        """Return who the user's answers are for, if they said."""
+        row = self.db.query_one("SELECT audience FROM users WHERE user_id = ?", (user_id,))
+        return None if row is None else row[0]
 
     def accept_disclaimer(self, user_id: int, now: datetime) -> None:
         """Record that the user accepted the disclaimer."""
