@@ -112,7 +112,7 @@ class ReplyComposer:
                 blocks.append(Block(self.texts.get("table_context", context=context), Style.SOURCE))
             names = passage.columns or ("",) * len(passage.cells)
             items = [f"{name}: {cell}" if name else cell for name, cell in zip(names, passage.cells, strict=True)]
-            blocks.extend(Block(item, Style.ITEM) for item in items)
+            blocks.extend(Block(item, Style.QUOTE) for item in items)  # the cells are the article's words
         else:
             text = readable(passage.text)
             emphasis = self.key_sentence(Passage(**{**passage.__dict__, "text": text}), query_terms)
@@ -164,13 +164,14 @@ class ReplyComposer:
             blocks.insert(1, Block(self.safety.symptom_no_match.format(number=self.emergency_number)))
         return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
 
-    def audience_question(self) -> Reply:
-        """Ask, once, who the answers are for (women after breast cancer, or men on TRT)."""
+    def with_audience_question(self, reply: Reply) -> Reply:
+        """Return an answer that also asks, once, who the answers are for (women or men on TRT)."""
         buttons = (
             (Button(self.texts.get("audience_women"), AudienceChoice("w").pack()),),
             (Button(self.texts.get("audience_men"), AudienceChoice("m").pack()),),
         )
-        return Reply(ReplyKind.INFO, (Block(self.texts.get("audience_question")),), buttons)
+        blocks = (*reply.blocks, Block(self.texts.get("audience_question")))
+        return replace(reply, blocks=blocks, buttons=(*reply.buttons, *buttons))
 
     def small_talk(self, act: str) -> Reply:
         """Return the conversational reply to small talk (never a passage)."""

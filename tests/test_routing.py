@@ -86,6 +86,7 @@ SAMPLES: list[tuple[CallbackData, str]] = [
     (buttons.PlanVariantChoice("w"), "r:plan:w"),
     (buttons.StopFlow(), "r:stop"),
     (buttons.ListReminders(), "r:list"),
+    (buttons.AudienceChoice("w"), "au:w"),
 ]
 
 

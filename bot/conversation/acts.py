@@ -10,12 +10,14 @@ sends at most 1% of questions there; "not covered" at most 3% of questions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.textmodel import TextModel
 
 SMALL_TALK = "small_talk"
+_REPEATED_MARKS = re.compile(r"([?!.])[?!.]+")
 
 
 class Kind(StrEnum):
@@ -24,6 +26,7 @@ class Kind(StrEnum):
     QUESTION = "question"
     NOT_COVERED = "not_covered"
     SMALL_TALK = "small_talk"
+_REPEATED_MARKS = re.compile(r"([?!.])[?!.]+")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class ConversationActs:
 
     def read(self, text: str) -> Act:
         """Return what a message is."""
-        probabilities = self.model.probabilities(text)
+        # "??" or "!!!" says how the question is felt, not what it is about; the model reads one mark.
+        probabilities = self.model.probabilities(_REPEATED_MARKS.sub(r"\1", text))
         acts = {name.partition(":")[2]: p for name, p in probabilities.items() if name.startswith(SMALL_TALK)}
         p_small = sum(acts.values())
         p_not = probabilities.get("not_covered", 0.0)

@@ -21,6 +21,7 @@ from bot.models import Block, Reply, ReplyKind, Style
 from bot.safety.triage import Verdict
 
 MAX_REMEMBERED = 300  # characters of a question kept for a follow-up
+SMALL_TALK_OVERRIDE = 0.8  # share of a "small talk" message's weight a passage must cover to answer it instead
 
 
 class Answers:
@@ -58,7 +59,9 @@ class Answers:
         if previous and (is_follow_up(text) or act.act == "follow_up"):
             text, act = f"{previous} {text}"[-MAX_REMEMBERED:], acts.read(f"{previous} {text}")
         elif act.kind is Kind.SMALL_TALK and not verdict.medication and verdict.caution is None:
-            return [compose.small_talk(act.act)]
+            if not self._reads_as_question(text):
+                return [compose.small_talk(act.act)]
+            act = Act(Kind.QUESTION)
         parts = [] if verdict.medication else split_questions(text)
         if len(parts) > 1:
             replies = [Reply(ReplyKind.INFO, (Block(self.deps.texts.get("several_questions", count=len(parts))),))]
@@ -70,7 +73,7 @@ class Answers:
             self.turns.remember(chat_id, text[-MAX_REMEMBERED:], now)
             if ask_audience and chat_id not in self.asked and _for_one_audience(replies):
                 self.asked.add(chat_id)  # asked once; /plan or these buttons change it later
-                replies.append(compose.audience_question())
+                replies[0] = compose.with_audience_question(replies[0])
         return one_footer(replies)
 
     def _one(self, text: str, verdict: Verdict, act: Act, audience: str | None, lead: str | None = None) -> list[Reply]:
@@ -99,6 +102,12 @@ class Answers:
             first = replies[0]
             replies[0] = replace(first, blocks=(Block(f"“{lead}”", Style.TITLE), *first.blocks))
         return replies
+
+    def _reads_as_question(self, text: str) -> bool:
+        """Return True when "small talk" is really a question the articles answer well ("where do you get
+        vitamin d from"): three or more search terms, and a passage covering most of them."""
+        result = self.deps.knowledge.searcher.search(text[: self.deps.settings.max_message_chars])
+        return len(result.terms) >= 3 and result.answered and result.hits[0].confidence >= SMALL_TALK_OVERRIDE
 
     def forget(self, chat_id: int) -> None:
         """Drop the chat's remembered question (on /forget)."""

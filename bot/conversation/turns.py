@@ -33,7 +33,7 @@ _FOLLOW_UP = re.compile(
 def split_questions(text: str) -> list[str]:
     """Return the questions of a message, at most ``MAX_PARTS`` (a single question is returned whole)."""
     pieces = [_NUMBERING.sub("", piece).strip(" -–,:") for piece in _BREAKS.split(text) if piece and piece.strip(" -–,:")]
-    pieces = [piece for piece in pieces if piece]
+    pieces = [piece for piece in pieces if any(ch.isalpha() for ch in piece)]  # "??" is no question
     questions: list[str] = []
     for piece in pieces:
         if questions and not (piece.endswith("?") or _QUESTION_START.match(piece)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,12 +63,25 @@ class Database:
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         # WAL lets readers and one writer work at once across processes.  synchronous=NORMAL in WAL mode
         # survives a process crash (SIGKILL); only an OS crash/power loss can drop the last commits.
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._wal(busy_timeout_ms)
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"bad synchronous mode {synchronous!r}")
         self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._migrate()
+
+    def _wal(self, busy_timeout_ms: int) -> None:
+        """Switch to WAL, waiting while another process holds the file (the switch needs a lock that
+        SQLite's busy handler does not wait for, e.g. while a second process is migrating a new file)."""
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     # -- plumbing -------------------------------------------------------------------------------
 
