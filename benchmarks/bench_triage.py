@@ -60,10 +60,17 @@ def main() -> int:
     texts = [str(item["text"]) for item in load_items(MESSAGES)]
     start = time.perf_counter()
     assistant = build_assistant(Settings(knowledge_dir=REPO / "knowledge"))
-    print(f"content load (knowledge, triage, classifier, languages; in process): {(time.perf_counter() - start) * 1e3:.0f} ms")
+    print(
+        f"content load (knowledge, triage, classifier, languages; in process): {(time.perf_counter() - start) * 1e3:.0f} ms"
+    )
     triage = assistant.content.current.triage
     print(line(f"triage latency (Triage.check, {len(texts)} blind messages x 3)", timed(triage.check, texts)))
-    print(line(f"answer latency (Assistant.ask: triage + search + reply, {len(texts)} messages x 3)", timed(assistant.ask, texts)))
+    print(
+        line(
+            f"answer latency (Assistant.ask: triage + search + reply, {len(texts)} messages x 3)",
+            timed(assistant.ask, texts),
+        )
+    )
     command = [str(Path(sys.executable).with_name("patient-bot")), "ask", "my chest really hurts right now"]
     subprocess.run(command, capture_output=True, check=True)  # warm the OS file cache once
     walls = []
@@ -71,8 +78,10 @@ def main() -> int:
         start = time.perf_counter()
         subprocess.run(command, capture_output=True, check=True)
         walls.append(time.perf_counter() - start)
-    print(f"cold start (patient-bot ask, new process, urgent message): median wall {statistics.median(walls) * 1e3:.0f} ms "
-          f"(min {min(walls) * 1e3:.0f}, max {max(walls) * 1e3:.0f}), n=5")
+    print(
+        f"cold start (patient-bot ask, new process, urgent message): median wall {statistics.median(walls) * 1e3:.0f} ms "
+        f"(min {min(walls) * 1e3:.0f}, max {max(walls) * 1e3:.0f}), n=5"
+    )
     return 0
 
 
