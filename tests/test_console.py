@@ -58,3 +58,10 @@ def test_render_plain_numbers_buttons_and_marks_emphasis() -> None:
                   ((Button("More", "m:1"), Button("Define", "g:x")),))
     text = render_plain(reply, first_number=3)
     assert "**Two.**" in text and "[3] More" in text and "[4] Define" in text and "— src" in text
+
+
+def test_did_you_mean_buttons_are_numbered_choices_in_the_console(tmp_path: Path) -> None:
+    out = _chat(tmp_path, ["/start", "1", "how often do I need a DEXA scan?", "1"])
+    assert "may fit better" in out and "[1] › " in out
+    after = out.rsplit("[1] › ", 1)[1]
+    assert "MORE FROM THE ARTICLES" in after and "From: " in after  # "1" opened the offered passage
