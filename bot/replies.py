@@ -164,14 +164,18 @@ class ReplyComposer:
             blocks.insert(1, Block(self.safety.symptom_no_match.format(number=self.emergency_number)))
         return Reply(ReplyKind.NO_MATCH, (*blocks, self.footer()))
 
-    def with_audience_question(self, reply: Reply) -> Reply:
-        """Return an answer that also asks, once, who the answers are for (women or men on TRT)."""
+    def audience_choice(self) -> Reply:
+        """Return the question whose passages come first, with a button per audience."""
         buttons = (
             (Button(self.texts.get("audience_women"), AudienceChoice("w").pack()),),
             (Button(self.texts.get("audience_men"), AudienceChoice("m").pack()),),
         )
-        blocks = (*reply.blocks, Block(self.texts.get("audience_question")))
-        return replace(reply, blocks=blocks, buttons=(*reply.buttons, *buttons))
+        return Reply(ReplyKind.INFO, (Block(self.texts.get("audience_question")),), buttons)
+
+    def with_audience_question(self, reply: Reply) -> Reply:
+        """Return an answer that also asks, once, who the answers are for (women or men on TRT)."""
+        question = self.audience_choice()
+        return replace(reply, blocks=(*reply.blocks, *question.blocks), buttons=(*reply.buttons, *question.buttons))
 
     def small_talk(self, act: str) -> Reply:
         """Return the conversational reply to small talk (never a passage)."""
