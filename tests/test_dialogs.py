@@ -556,3 +556,10 @@ def test_every_command_has_a_dialog() -> None:
     typed = set(re.findall(r'\("/([a-z]+)\b', source))
     names = {name for command in Texts.load(KNOWLEDGE / "messages.yaml").commands for name in (command.name, *command.aliases)}
     assert names <= typed, f"commands without a dialog: {sorted(names - typed)}"
+
+
+def test_audience_command_changes_whose_passages_come_first(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/audience", sees("Who should I put first for you?", kinds="info", buttons=["au:w", "au:m"])),
+        (("tap", "Men on anastrozole with TRT"), sees("men on anastrozole with trt first", kinds="info")),
+    ])

@@ -24,7 +24,7 @@ class AnswerCommands:
 
     def commands(self) -> Mapping[str, CommandRoute]:
         """Return /glossary."""
-        return {"glossary": CommandRoute(self.glossary)}
+        return {"glossary": CommandRoute(self.glossary), "audience": CommandRoute(self.audience)}
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
         """Return the buttons shown under answers and in the glossary browser."""
@@ -37,6 +37,10 @@ class AnswerCommands:
             ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)]),
             ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now)),
         )
+
+    def audience(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
+        """/audience: ask (again) whose passages come first."""
+        return [self.deps.compose.audience_choice()]
 
     def choose_audience(self, message: Incoming, code: str, now: datetime) -> list[Reply]:
         """Remember who the user's answers are for ("w": women, "m": men)."""
