@@ -54,11 +54,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Return the inline keyboard for rendered button rows, or None without buttons."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+def keyboard(rows: tuple[tuple[Any, ...], ...], username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Return the inline keyboard for rendered button rows, or None without buttons.
+
+    A button with ``private_start`` becomes a deep link to the private chat with the bot
+    (``https://t.me/<bot>?start=<payload>``, Telegram's documented deep-link form); without the bot's
+    username it cannot be built and is left out.
+    """
+
+    def button(b: Any) -> InlineKeyboardButton | None:
+        start = getattr(b, "private_start", None)
+        if start is None:
+            return InlineKeyboardButton(b.label, callback_data=b.data)
+        return InlineKeyboardButton(b.label, url=f"https://t.me/{username}?start={start}") if username else None
+
+    built = [[k for k in map(button, row) if k is not None] for row in rows]
+    built = [row for row in built if row]
+    return InlineKeyboardMarkup(built) if built else None
 
 
 async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
@@ -68,12 +80,14 @@ async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Me
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
                 only = messages[0]
-                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
+                markup = keyboard(only.buttons, getattr(bot, "username", None))
+                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=markup)
                 continue
             except BadRequest as error:  # "message is not modified" or too old to edit: send anew
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
         for message in messages:
-            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
+            markup = keyboard(message.buttons, getattr(bot, "username", None))
+            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
         if reply.attachment is not None:
             await bot.send_document(
                 chat_id, document=reply.attachment.content, filename=reply.attachment.filename
@@ -126,15 +140,38 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 App = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
+# Telegram's stand-in senders: service notifications, GroupAnonymousBot (every anonymous admin of every
+# group) and Channel_Bot (posts on behalf of a channel). None of them is one person.
+SHARED_SENDERS = frozenset({777000, 1087968824, 136817688})
+
+
+def is_person(message: Message) -> bool:
+    """Return True when a message comes from one real, non-bot Telegram user speaking as themselves.
+
+    An anonymous admin's message carries the group in ``sender_chat`` and GroupAnonymousBot in ``from``;
+    a channel's carries the channel; bots and missing senders are not people either.
+    """
+    user = message.from_user
+    return (
+        user is not None and not user.is_bot and message.sender_chat is None and user.id not in SHARED_SENDERS
+    )
+
+
 def _incoming(update: Update, context: BotContext) -> Incoming | None:
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return None
+    user = message.from_user
+    person = is_person(message)
+    if user is None and message.sender_chat is None:
+        return None
+    # Not a person: key by the chat, so nothing can ever be looked up under a shared sender id.
+    user_id = user.id if person and user is not None else message.chat.id
     is_group = message.chat.type != ChatType.PRIVATE
     addressed, text = addressed_to_bot(message, context.bot.username, context.bot.id)
-    return Incoming(user.id, message.chat.id, text, first_name=user.first_name or "", is_group=is_group,
-                    addressed_to_bot=addressed)
+    return Incoming(user_id, message.chat.id, text, first_name=(user.first_name or "") if person and user else "",
+                    is_group=is_group, addressed_to_bot=addressed, is_person=person, message_id=message.message_id,
+                    edited=update.edited_message is not None)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
