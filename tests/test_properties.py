@@ -19,10 +19,9 @@ examples: building it costs ~1 s, answering costs ~1 ms.  Every example uses the
 
 from __future__ import annotations
 
-import re
-
 import itertools
 import logging
+import re
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime

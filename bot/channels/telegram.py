@@ -24,7 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -73,8 +73,23 @@ def keyboard(rows: tuple[tuple[Any, ...], ...], username: str | None = None) -> 
     return InlineKeyboardMarkup(built) if built else None
 
 
-async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
-    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one."""
+async def send_replies(
+    bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None, runtime: Runtime | None = None
+) -> None:
+    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one.
+
+    A group upgraded to a supergroup answers ChatMigrated with its new id: the runtime moves the chat
+    and the replies go to the new id.
+    """
+    try:
+        await _send_replies(bot, chat_id, replies, pressed)
+    except ChatMigrated as migrated:
+        if runtime is not None:
+            runtime.move_chat(chat_id, migrated.new_chat_id)
+        await _send_replies(bot, migrated.new_chat_id, replies, None)
+
+
+async def _send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None) -> None:
     for reply in replies:
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
@@ -182,7 +197,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     replies = runtime.assistant.handle(incoming, _now())
     _log_event("message", incoming, replies, runtime)
-    await send_replies(context.bot, incoming.chat_id, replies)
+    await send_replies(context.bot, incoming.chat_id, replies, runtime=runtime)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -191,7 +206,7 @@ async def on_other(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     replies = context.runtime.assistant.non_text(incoming)
-    await send_replies(context.bot, incoming.chat_id, replies)
+    await send_replies(context.bot, incoming.chat_id, replies, runtime=context.runtime)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -206,7 +221,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     notice = next((r.notice for r in replies if r.notice), None)
     with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
         await query.answer(notice)
-    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message)
+    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message, runtime=runtime)
+
+
+async def on_migrate(update: Update, context: BotContext) -> None:
+    """A group became a supergroup (Telegram's service message in the old group): move its chat id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        context.runtime.move_chat(message.chat.id, message.migrate_to_chat_id)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -238,16 +260,17 @@ def _reload_on_signal(runtime: Runtime) -> None:
 class TelegramSender:
     """The delivery loop's Sender for Telegram: maps PTB errors to the core's delivery exceptions."""
 
-    def __init__(self, bot: Any) -> None:
-        """Send through a PTB Bot."""
+    def __init__(self, bot: Any, runtime: Runtime | None = None) -> None:
+        """Send through a PTB Bot; with the runtime, a migrated group's chat id is moved."""
         self.bot = bot
+        self.runtime = runtime
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         """Send one reminder notice; raise RetryLater, TransientSendError or RecipientBlocked."""
         from bot.reminders.delivery import RecipientBlocked, RetryLater, TransientSendError
 
         try:
-            await send_replies(self.bot, chat_id, [reply])
+            await send_replies(self.bot, chat_id, [reply], runtime=self.runtime)
         except RetryAfter as error:
             retry = error.retry_after
             raise RetryLater(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)) from None
@@ -276,7 +299,7 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
         texts = runtime.assistant.texts
         commands = [BotCommand(c.name, c.description) for c in texts.commands if not c.admin]
         await app.bot.set_my_commands(commands)
-        await runtime.start(TelegramSender(app.bot))
+        await runtime.start(TelegramSender(app.bot, runtime))
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
@@ -307,6 +330,7 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app: App = builder.concurrent_updates(settings.telegram_concurrency).build()
     app.bot_data.runtime = runtime
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))
