@@ -18,6 +18,8 @@ from bot.knowledge.base import KnowledgeBase
 from bot.reminders.context import ReminderContent
 from bot.reminders.monitoring import load_plan
 from bot.reminders.texts import load_reminder_texts
+from bot.reminders.vocabulary import load_date_vocabulary
+from bot.reminders.when import Grammar
 from bot.safety.texts import SafetyTexts
 from bot.safety.triage import Triage
 from bot.textmodel import TextModel
@@ -42,6 +44,7 @@ def load_content(root: Path) -> Content:
     titles = {article_id: article.title for article_id, article in knowledge.articles.items()}
     reminders = ReminderContent(
         texts=load_reminder_texts(root / "reminders.yaml"),
+        grammar=Grammar(load_date_vocabulary(root / "dates.yaml", frozenset(knowledge.english))),
         plan=load_plan(root / "plan.yaml", articles_dir=root / "articles"),
         article_titles=titles,
     )
