@@ -23,8 +23,21 @@ import yaml
 from bot.errors import ConfigError
 from bot.yamlfile import load_yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENV_CONFIG = "PATIENT_BOT_CONFIG"
+
+
+def packaged_knowledge_dir() -> Path:
+    """Return the default knowledge folder shipped with the code (the one way the code finds it).
+
+    In an installed wheel it is the package data ``bot/defaults/`` (pyproject.toml maps the repository's
+    ``knowledge/`` there); in a source checkout or an editable install, that ``knowledge/`` itself.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "defaults"
+    return installed if installed.is_dir() else package.parent / "knowledge"
+
+
+DEFAULT_KNOWLEDGE = packaged_knowledge_dir()
 # Reminder offsets (days before an event): stated once, used by the config and by /remind settings.
 MAX_REMINDER_OFFSETS = 5
 MAX_OFFSET_DAYS = 60
@@ -51,7 +64,9 @@ OPTIONS: tuple[Option, ...] = (
            env="TELEGRAM_API_BASE_URL"),
     Option("telegram_max_per_second", "float", 30.0, "bot-wide sending limit; 0 turns the limiter off", minimum=0),
     Option("telegram_concurrency", "int", 32, "updates processed at once", minimum=1),
-    Option("knowledge_dir", "path", PROJECT_ROOT / "knowledge", "the knowledge folder", env="PATIENT_BOT_KNOWLEDGE"),
+    Option("knowledge_dir", "path", DEFAULT_KNOWLEDGE,
+           "the knowledge folder (default: the one shipped with the bot; `patient-bot knowledge init DIR` copies it)",
+           env="PATIENT_BOT_KNOWLEDGE"),
     Option("database", "path", Path("data/patient-bot.sqlite3"), "the SQLite database file",
            env="PATIENT_BOT_DATABASE"),
     Option("emergency_number", "str", "112", "emergency number shown in seek-care-now replies"),
@@ -92,7 +107,7 @@ class Settings:
     telegram_api_base_url: str | None = None
     telegram_max_per_second: float = 30.0
     telegram_concurrency: int = 32
-    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE
     database: Path = Path("data/patient-bot.sqlite3")
     emergency_number: str = "112"
     default_timezone: str = "UTC"

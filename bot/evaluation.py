@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.assistant import Assistant
 from bot.buttons import MorePassages, unpack
-from bot.glossary import Glossary
+from bot.knowledge.glossary import Glossary
 from bot.models import Reply, ReplyKind
 from bot.yamlfile import load_yaml
 

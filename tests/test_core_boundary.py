@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["bot.assistant", "bot.replies", "bot.knowledge.base", "bot.glossary", "bot.safety.triage", "bot.evaluation",
+CORE = ["bot.assistant", "bot.replies", "bot.knowledge.base", "bot.safety.triage", "bot.evaluation",
         "bot.cli", "bot.config", "bot.channels.console", "bot.app"]
 
 

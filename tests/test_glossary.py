@@ -1,4 +1,4 @@
-"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/glossary.py."""
+"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/knowledge/glossary.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
-from bot.glossary import MAX_QUERY_CHARS, Glossary
+from bot.knowledge.glossary import MAX_QUERY_CHARS, Glossary
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "knowledge" / "articles"
