@@ -9,6 +9,7 @@ and finally the question itself. No Telegram import here: the channels render wh
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,7 @@ class Assistant:
             timedelta(seconds=settings.flood_mute_seconds),
         )
         self._reload_content = reload_content
+        self._reloading = threading.Lock()  # one reload at a time; answers never wait for it
         reminders = self.deps.services.reminders
         self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
@@ -188,6 +190,16 @@ class Assistant:
             return self._consent_needed()
         return route.handler(message, args, now)
 
+    def is_slow(self, message: Incoming) -> bool:
+        """Return True when a message is a command that takes long (``/reload``), so an async channel can
+        run ``handle`` for it in a worker thread while other messages are answered."""
+        command = _COMMAND.match(message.text.strip())
+        if command is None:
+            return False
+        found = self.texts.command(command.group(1).lower())
+        route = self.router.command(found.name) if found is not None else None
+        return route is not None and route.slow
+
     # --- buttons ----------------------------------------------------------------------------------
     def handle_button(self, user_id: int, chat_id: int, data: str, now: datetime) -> list[Reply]:
         """Return the replies to a button press; unknown, stale or malformed data gets a kind notice."""
@@ -212,14 +224,19 @@ class Assistant:
 
     # --- knowledge --------------------------------------------------------------------------------
     def reload(self) -> Reply:
-        """Re-read knowledge/ and swap it in; on any problem keep the old knowledge and say why."""
+        """Re-read the whole knowledge folder and swap it in; on any problem keep the old content and say why.
+
+        Thread-safe: the new ``Content`` is built aside (messages meanwhile are answered from the old
+        one) and replaces it in one assignment, so every message sees one version, old or new.
+        """
         if self._reload_content is None:
             return self.deps.note("reload_failed", problem="reloading is not configured")
-        try:
-            content = self._reload_content()
-        except Exception as error:  # a bad file must never take the running bot down
-            return self.deps.note("reload_failed", problem=str(error)[:300])
-        self.content.current = content
+        with self._reloading:
+            try:
+                content = self._reload_content()
+            except Exception as error:  # a bad file must never take the running bot down
+                return self.deps.note("reload_failed", problem=str(error)[:300])
+            self.content.current = content
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

@@ -31,7 +31,7 @@ class GeneralCommands:
             "privacy": CommandRoute(self.privacy, before_consent=True),
             "forget": CommandRoute(self.forget, before_consent=True),
             "stats": CommandRoute(self.stats),
-            "reload": CommandRoute(lambda message, args, now: [self._reload()]),
+            "reload": CommandRoute(lambda message, args, now: [self._reload()], slow=True),
         }
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
