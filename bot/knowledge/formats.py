@@ -11,7 +11,8 @@ text (heading lines, paragraphs, ``-``/``1.`` lists, tab-separated tables). Both
   ("You will need:") is not, it becomes that list's or table's ``context``;
 - every list item is a passage (``list``); a nested item has its parent item as context;
 - every table row is a passage (``table_row``) with the header as ``context`` and the cells and column
-  names kept, so the reply shows "Column: cell" lines.
+  names kept, so the reply shows "Column: cell" lines;
+- every passage's ``context`` starts with the article's title (searched, not quoted).
 
 Markdown is parsed by markdown-it-py (CommonMark with the GFM table extension; a maintained parser, so
 emphasis, links, escapes and nesting are read as any Markdown editor shows them). A passage's text is
@@ -64,6 +65,9 @@ class _Builder:
         text = fold_whitespace(text)
         if not text:
             return
+        # The article's title is what every passage of a leaflet is about ("Booking your DEXA scan"):
+        # searched with it, like a scraped table's caption, and never part of the quote.
+        context = f"{self.title} — {context}" if context else self.title
         self.passages.append(
             Passage(
                 id=f"{self.article}-{len(self.passages) + 1:03d}",
