@@ -132,8 +132,9 @@ def _glossary(report: CheckReport, content: Content) -> None:
     used: set[str] = set()
     for passage in knowledge.passages:
         used.update(entry.id for entry in glossary.find_in_text(f"{passage.text} {passage.heading}", limit=50))
+    passages = knowledge.passages
     missing_in_articles = [
-        entry for entry in glossary.entries if entry.id not in used and not _named(entry.term, entry.aliases, knowledge.passages)
+        entry for entry in glossary.entries if entry.id not in used and not _named(entry.term, entry.aliases, passages)
     ]
     report.lines.append(f"glossary: {len(glossary.entries)} terms")
     for entry in missing_in_articles:
