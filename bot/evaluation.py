@@ -94,7 +94,8 @@ def read_eval_file(path: Path) -> tuple[str, list[Any]]:
     try:
         data = load_yaml(text)
     except Exception as error:  # yaml.YAMLError: say where, without a traceback
-        raise EvalFileError(f"eval file {path}: not valid YAML ({error}); a question list may be a .txt file") from None
+        problem = " ".join(str(error).split())  # one line, as every CLI error
+        raise EvalFileError(f"eval file {path}: not valid YAML ({problem}); a question list may be a .txt file") from None
     if isinstance(data, str):
         return "questions", _lines(text)
     if not isinstance(data, list) or not data:
