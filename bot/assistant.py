@@ -23,7 +23,7 @@ from bot.handlers.answers import AnswerCommands
 from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
 from bot.knowledge.base import KnowledgeBase
-from bot.models import Incoming, Reply
+from bot.models import Block, Button, Incoming, Reply, ReplyKind
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
 from bot.safety.triage import MAX_TRIAGE_CHARS
@@ -137,7 +137,8 @@ class Assistant:
         """Return the replies to one incoming text message."""
         if message.is_group and not message.addressed_to_bot:
             return []
-        gate = self.flood.check(message.user_id, now)
+        # An anonymous admin's or a channel's messages all carry one shared sender: count them per chat.
+        gate = self.flood.check(message.user_id if message.is_person else message.chat_id, now)
         if gate is Gate.DROP:
             return []
         if gate is Gate.WARN:
@@ -145,10 +146,13 @@ class Assistant:
         text, _ = clean_message(message.text, MAX_TRIAGE_CHARS)  # triage reads the whole message
         if not text:
             return [self.deps.note_error("empty_message")]
+        if not message.is_person:
+            return self._general_only(message, text, now)
         was_cut = len(text) > self.settings.max_message_chars
         users = self.deps.services.users
         if users is not None:
-            users.upsert(message.user_id, message.chat_id, now)
+            # Reminders go to the person's private chat (its id is the user id), never to a group.
+            users.upsert(message.user_id, message.user_id if message.is_group else message.chat_id, now)
         command = _COMMAND.match(text)
         if command:
             return self._command(message, command.group(1).lower(), (command.group(3) or "").strip(), now)
@@ -161,14 +165,13 @@ class Assistant:
                 return self.general.accept(message, now)
             return self._consent_needed()
         reminders = self.deps.services.reminders
-        if reminders is not None:
+        if reminders is not None and not message.is_group:  # guided flows live in the private chat
             flow = reminders.continue_flow(message, text, now)
             if flow is not None:
                 return flow
         audience = users.audience(message.user_id) if users is not None else None
-        replies = self.answers.answer(
-            text, verdict, message.chat_id, now, audience, ask_audience=users is not None and not audience
-        )
+        ask = users is not None and not audience and not message.is_group
+        replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
@@ -186,6 +189,8 @@ class Assistant:
         route = self.router.command(command.name) if command is not None else None
         if command is None or route is None or (command.admin and not self.deps.is_admin(message.user_id)):
             return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+        if command.personal and message.is_group:
+            return [self._to_private_chat(command.name)]
         if not route.before_consent and not self.deps.accepted(message.user_id):
             return self._consent_needed()
         return route.handler(message, args, now)
@@ -199,6 +204,37 @@ class Assistant:
         found = self.texts.command(command.group(1).lower())
         route = self.router.command(found.name) if found is not None else None
         return route is not None and route.slow
+
+    def _general_only(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
+        """Answer a sender who is not one identifiable person: emergencies, questions, general commands.
+
+        Nothing is stored for them and no consent is asked (it could not be tied to anyone); every health
+        reply still carries the disclaimer footer.
+        """
+        command = _COMMAND.match(text)
+        if command:
+            name = command.group(1).lower()
+            found = self.texts.command(name)
+            route = self.router.command(found.name) if found is not None else None
+            if found is None or route is None or found.admin:
+                return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+            if found.personal:
+                return [self.deps.note("not_a_person")]
+            return route.handler(message, (command.group(3) or "").strip(), now)
+        verdict = self.content.current.triage.check(text)
+        if verdict.urgent is not None:
+            self.deps.count("urgent", now)
+            return [self.deps.compose.urgent(verdict)]
+        replies = self.answers.answer(text, verdict, message.chat_id, now, None, ask_audience=False)
+        self.deps.count("questions", now)
+        self.deps.count(replies[0].kind.value, now)  # /stats: each question's kind of reply, as for a person
+        return replies
+
+    def _to_private_chat(self, command: str) -> Reply:
+        """Say a personal feature lives in the private chat, with a button that opens it there."""
+        texts = self.texts
+        button = Button(texts.get("private_chat_button"), "", private_start=command or "start")
+        return Reply(ReplyKind.INFO, (Block(texts.get("personal_in_group")),), ((button,),))
 
     # --- buttons ----------------------------------------------------------------------------------
     def handle_button(self, user_id: int, chat_id: int, data: str, now: datetime) -> list[Reply]:
@@ -214,6 +250,8 @@ class Assistant:
         route = self.router.button(payload)
         if route is None:
             return [self.deps.compose.expired()]
+        if route.personal and chat_id != user_id:  # a private chat's id is its user's id
+            return [self._to_private_chat("")]
         if not route.before_consent and not self.deps.accepted(user_id):
             return self._consent_needed()
         replies = route(Incoming(user_id, chat_id, ""), payload, now)

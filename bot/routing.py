@@ -37,6 +37,7 @@ class ButtonRoute(Generic[T]):
     kind: type[T]
     handler: Callable[[Incoming, T, datetime], list[Reply]]
     before_consent: bool = False
+    personal: bool = False  # acts on the presser's own data: private chat only
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]:
         """Run the handler on a payload of this route's type."""
@@ -53,6 +54,9 @@ class AnyButtonRoute(Protocol):
 
     @property
     def before_consent(self) -> bool: ...
+
+    @property
+    def personal(self) -> bool: ...
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]: ...
 

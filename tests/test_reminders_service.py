@@ -278,6 +278,7 @@ def test_ics_timed_and_recurring(svc: Reminders, db: Database, texts: ReminderTe
     (event,) = cal.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start.hour == 8 and str(start.tzinfo) == "America/New_York"
+    assert event.decoded("DURATION") == timedelta(hours=1)  # a timed event has an end (RFC 5545 3.6.1)
     assert timedelta(hours=-2) in [a.decoded("TRIGGER") for a in event.walk("VALARM")]
     recurring, _ = ReminderRepository(db).create(
         user_id=ALICE,

@@ -87,9 +87,12 @@ class ConsoleSession:
         """Handle one typed line: a button number or a message."""
         text = line.strip()
         if text.isascii() and text.isdigit() and len(text) <= 4 and self.buttons and 1 <= int(text) <= len(self.buttons):
-            data = self.buttons[int(text) - 1].data
-            self.show(self.assistant.handle_button(self.user_id, self.user_id, data, now))
-            return
+            pressed = self.buttons[int(text) - 1]
+            if pressed.private_start is not None:  # a link to the private chat: the console is one already
+                line = f"/start {pressed.private_start}"
+            else:
+                self.show(self.assistant.handle_button(self.user_id, self.user_id, pressed.data, now))
+                return
         self.show(self.assistant.handle(Incoming(self.user_id, self.user_id, line), now))
 
 

@@ -119,6 +119,10 @@ class Answers:
         """Drop the chat's remembered question (on /forget)."""
         self.turns.forget(chat_id)
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Carry the chat's remembered question over to its new id."""
+        self.turns.move(old_chat_id, new_chat_id)
+
 
 def _for_one_audience(replies: list[Reply]) -> bool:
     """Return True when the first answer quotes a passage written for women or for men."""

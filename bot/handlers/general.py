@@ -38,7 +38,8 @@ class GeneralCommands:
         """Return the consent and erasure buttons (both work before consent)."""
         return (
             ButtonRoute(Consent, lambda message, data, now: self.accept(message, now), before_consent=True),
-            ButtonRoute(Forget, lambda message, data, now: self.erase(message, data.confirm), before_consent=True),
+            ButtonRoute(Forget, lambda message, data, now: self.erase(message, data.confirm), before_consent=True,
+                        personal=True),
         )
 
     def start(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
@@ -47,9 +48,15 @@ class GeneralCommands:
         welcome = Reply(
             ReplyKind.INFO, (Block(texts.get("welcome_title"), Style.TITLE), Block(texts.get("welcome_body")))
         )
-        if self.deps.accepted(message.user_id):
-            return [welcome, compose.disclaimer()]
-        return [welcome, compose.consent_request()]
+        replies = [welcome]
+        if not message.is_person:  # consent could not be tied to anyone: show the disclaimer itself
+            return [welcome, compose.disclaimer(), self.deps.note("not_a_person")]
+        replies.append(compose.disclaimer() if self.deps.accepted(message.user_id) else compose.consent_request())
+        continued = texts.command(args.strip().lower()) if args.strip() else None
+        if continued is not None and continued.personal and not message.is_group:
+            # Opened from a group's "private chat" button (deep link /start <command>): carry on here.
+            replies.append(self.deps.note("start_continue", usage=continued.usage))
+        return replies
 
     def help(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
         """How to use the bot and the commands this user may use."""

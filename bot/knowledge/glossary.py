@@ -26,7 +26,10 @@ MAX_QUERY_CHARS = 100  # longer input is not a term; refuse it before any work
 MAX_WORDS = 10  # the longest form has 7 words once stopwords are dropped
 MAX_WORD_CHARS = 40  # no term has a longer word; longer "words" are noise
 MAX_SUGGESTIONS = 3
-_TAG = re.compile(r"<[^<>]{0,40}>")  # pasted HTML (<b>...</b>) is not part of the term
+# Pasted HTML tags (<b>...</b>, <br/>) are not part of the term; other angle brackets are just
+# punctuation around it ("<osteo&penia>" still means osteopenia, and is echoed as typed).
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,10}(?:\s[^<>]{0,40})?/?>")
+_BRACKETS = re.compile(r"[<>]")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SOURCE = re.compile(r"^[0-9]{3}$")
 _ENTRY_KEYS = frozenset({"id", "term", "aliases", "definition", "alternatives", "from_body", "generic"})
@@ -194,7 +197,7 @@ class Glossary:
 
     def lookup(self, query: str) -> GlossaryResult:
         """Find the entry a patient means; when unsure, return no entry and up to 3 suggestions."""
-        text = _TAG.sub(" ", query).strip() if isinstance(query, str) else ""
+        text = _BRACKETS.sub(" ", _TAG.sub(" ", query)).strip() if isinstance(query, str) else ""
         if not text or len(text) > MAX_QUERY_CHARS:
             return GlossaryResult(query=text[:MAX_QUERY_CHARS], entry=None)
         words = _words(text)

@@ -35,6 +35,7 @@ def _reminder(row: sqlite3.Row) -> Reminder:
         remind_time=time.fromisoformat(row["remind_time"]),
         plan_item=row["plan_item"],
         status=ReminderStatus(row["status"]),
+        source_message=row["source_message"],
     )
 
 
@@ -95,14 +96,20 @@ class ReminderRepository:
         recurrence_months: int | None = None,
         anchor_date: date | None = None,
         plan_item: str | None = None,
+        source_message: int | None = None,
+        replaces: Sequence[int] = (),
     ) -> tuple[Reminder, list[Delivery]]:
-        """Insert a reminder and its deliveries in one transaction; return both."""
+        """Insert a reminder and its deliveries in one transaction; return both.
+
+        ``replaces``: ids of reminders this one corrects (the user edited the message that set them);
+        they are cancelled in the same transaction, so a crash never leaves both or neither.
+        """
         stamp = to_db_time(now)
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO reminders (user_id, chat_id, kind, label, event_date, event_time, timezone, "
-                "recurrence_months, anchor_date, offsets, remind_time, plan_item, status, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                "recurrence_months, anchor_date, offsets, remind_time, plan_item, source_message, status, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
                 (
                     user_id,
                     chat_id,
@@ -116,11 +123,14 @@ class ReminderRepository:
                     format_offsets(offsets),
                     remind_time.strftime("%H:%M"),
                     plan_item,
+                    source_message,
                     stamp,
                     stamp,
                 ),
             )
             reminder_id = int(cur.lastrowid or 0)
+            for old_id in replaces:
+                self.cancel(old_id, now)
             self._schedule(conn, self._load(conn, reminder_id), now)
             reminder = self._load(conn, reminder_id)
             Counters(self.db).increment("reminders_set", now)  # anonymous, in the same transaction
@@ -232,6 +242,14 @@ class ReminderRepository:
         rows = self.db.query(
             "SELECT * FROM reminders WHERE user_id = ? AND status = 'active' ORDER BY event_date, event_time, id",
             (user_id,),
+        )
+        return [_reminder(row) for row in rows]
+
+    def from_message(self, user_id: int, message_id: int) -> list[Reminder]:
+        """Return the user's active reminders set by message ``message_id`` (for an edit of it)."""
+        rows = self.db.query(
+            "SELECT * FROM reminders WHERE user_id = ? AND source_message = ? AND status = 'active' ORDER BY id",
+            (user_id, message_id),
         )
         return [_reminder(row) for row in rows]
 

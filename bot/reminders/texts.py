@@ -74,6 +74,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "flow_ask_label": "max",
         "flow_ask_date": "label",
         "flow_stopped": "",
+        "edit_replaced": "labels",
+        "edit_kept": "labels",
         "settings_show": "offsets time order",
         "settings_saved": "offsets time order",
         "settings_usage": "",
