@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -39,9 +40,14 @@ def test_no_module_under_bot_knowledge_imports_upward() -> None:
 def test_the_wheel_answers_from_an_empty_folder_with_no_environment(tmp_path: Path) -> None:
     """Build the wheel, install it (without its dependencies, which are taken from this venv) into a new
     venv, and run its `patient-bot` from an empty folder with an empty environment."""
-    dist, venv, empty = tmp_path / "dist", tmp_path / "venv", tmp_path / "empty"
+    source, dist, venv, empty = tmp_path / "src", tmp_path / "dist", tmp_path / "venv", tmp_path / "empty"
     empty.mkdir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)],
+    # Built from a copy of what the wheel is made of, so no build/ or egg-info is left in the checkout.
+    for name in ("bot", "knowledge"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)],
                    check=True, capture_output=True, timeout=300)
     [wheel] = dist.glob("patient_bot-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
