@@ -9,6 +9,7 @@ and finally the question itself. No Telegram import here: the channels render wh
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,7 @@ class Assistant:
             timedelta(seconds=settings.flood_mute_seconds),
         )
         self._reload_content = reload_content
+        self._reloading = threading.Lock()  # one reload at a time; answers never wait for it
         reminders = self.deps.services.reminders
         self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
@@ -193,6 +195,16 @@ class Assistant:
             return self._consent_needed()
         return route.handler(message, args, now)
 
+    def is_slow(self, message: Incoming) -> bool:
+        """Return True when a message is a command that takes long (``/reload``), so an async channel can
+        run ``handle`` for it in a worker thread while other messages are answered."""
+        command = _COMMAND.match(message.text.strip())
+        if command is None:
+            return False
+        found = self.texts.command(command.group(1).lower())
+        route = self.router.command(found.name) if found is not None else None
+        return route is not None and route.slow
+
     def _general_only(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
         """Answer a sender who is not one identifiable person: emergencies, questions, general commands.
 
@@ -215,6 +227,7 @@ class Assistant:
             return [self.deps.compose.urgent(verdict)]
         replies = self.answers.answer(text, verdict, message.chat_id, now, None, ask_audience=False)
         self.deps.count("questions", now)
+        self.deps.count(replies[0].kind.value, now)  # /stats: each question's kind of reply, as for a person
         return replies
 
     def _to_private_chat(self, command: str) -> Reply:
@@ -249,14 +262,19 @@ class Assistant:
 
     # --- knowledge --------------------------------------------------------------------------------
     def reload(self) -> Reply:
-        """Re-read knowledge/ and swap it in; on any problem keep the old knowledge and say why."""
+        """Re-read the whole knowledge folder and swap it in; on any problem keep the old content and say why.
+
+        Thread-safe: the new ``Content`` is built aside (messages meanwhile are answered from the old
+        one) and replaces it in one assignment, so every message sees one version, old or new.
+        """
         if self._reload_content is None:
             return self.deps.note("reload_failed", problem="reloading is not configured")
-        try:
-            content = self._reload_content()
-        except Exception as error:  # a bad file must never take the running bot down
-            return self.deps.note("reload_failed", problem=str(error)[:300])
-        self.content.current = content
+        with self._reloading:
+            try:
+                content = self._reload_content()
+            except Exception as error:  # a bad file must never take the running bot down
+                return self.deps.note("reload_failed", problem=str(error)[:300])
+            self.content.current = content
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

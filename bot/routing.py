@@ -27,6 +27,7 @@ class CommandRoute:
 
     handler: CommandHandler
     before_consent: bool = False  # works before the disclaimer is accepted (it explains the bot or erases data)
+    slow: bool = False  # takes long (a reload): an async channel runs it off its event loop so answers keep flowing
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/glossary.py."""
+"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/knowledge/glossary.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
-from bot.glossary import MAX_QUERY_CHARS, Glossary
+from bot.knowledge.glossary import MAX_QUERY_CHARS, Glossary
 
 NOW_FOR_ECHO = datetime(2026, 11, 30, 12, tzinfo=UTC)
 

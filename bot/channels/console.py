@@ -75,6 +75,7 @@ class ConsoleSession:
             self.out.write(render_plain(reply, first_number=len(shown) + 1) + "\n\n")
             shown.extend(button for row in reply.buttons for button in row)
             if reply.attachment is not None and self.attachments_dir is not None:
+                self.attachments_dir.mkdir(parents=True, exist_ok=True)
                 path = self.attachments_dir / reply.attachment.filename
                 path.write_bytes(reply.attachment.content)
                 self.out.write(f"  saved {path}\n\n")
@@ -112,9 +113,10 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     from bot.app import build_runtime
 
     runtime = build_runtime(settings)
-    session = ConsoleSession(runtime, user_id, out, attachments_dir=Path.cwd())
+    # Files (a /calendar .ics) go to one stated folder, never into whatever folder the chat was started in.
+    session = ConsoleSession(runtime, user_id, out, attachments_dir=settings.console_files.resolve())
     if notice:
-        out.write(runtime.assistant.texts.get("console_notice") + "\n\n")
+        out.write(runtime.assistant.texts.get("console_notice", files=session.attachments_dir) + "\n\n")
     interactive = stdin.isatty()
     await runtime.start(ConsoleSender(session))
     loop = asyncio.get_running_loop()

@@ -195,7 +195,10 @@ async def on_text(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     runtime = context.runtime
-    replies = runtime.assistant.handle(incoming, _now())
+    if runtime.assistant.is_slow(incoming):  # /reload: built in a worker thread, answers keep flowing
+        replies = await asyncio.to_thread(runtime.assistant.handle, incoming, _now())
+    else:
+        replies = runtime.assistant.handle(incoming, _now())
     _log_event("message", incoming, replies, runtime)
     await send_replies(context.bot, incoming.chat_id, replies, runtime=runtime)
 
@@ -251,10 +254,15 @@ def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Ru
     log.info("handled", extra=extra)
 
 
-def _reload_on_signal(runtime: Runtime) -> None:
-    """Reload knowledge on SIGHUP (sent by `patient-bot reload`); failures keep the old knowledge."""
+def _reload(runtime: Runtime) -> None:
     reply = runtime.assistant.reload()
     log.warning("knowledge reload: %s", reply.plain_text[:200], extra={"event": "reload"})
+
+
+def _reload_on_signal(runtime: Runtime) -> None:
+    """Reload the content on SIGHUP (sent by `patient-bot reload`) in a worker thread, so messages keep
+    being answered from the old content meanwhile; failures keep the old content (and are logged)."""
+    asyncio.get_running_loop().run_in_executor(None, _reload, runtime)
 
 
 class TelegramSender:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from bot.reminders.model import Delivery, DeliveryStatus, Reminder, ReminderStatus
 from bot.reminders.schedule import event_instant, firing_times, occurrence_after
-from bot.storage import Database, format_offsets, from_db_time, parse_offsets, to_db_time
+from bot.storage import Counters, Database, format_offsets, from_db_time, parse_offsets, to_db_time
 
 MAX_ROLL = 240  # occurrences skipped at most when rolling a series past a long outage
 
@@ -133,6 +133,7 @@ class ReminderRepository:
                 self.cancel(old_id, now)
             self._schedule(conn, self._load(conn, reminder_id), now)
             reminder = self._load(conn, reminder_id)
+            Counters(self.db).increment("reminders_set", now)  # anonymous, in the same transaction
         return reminder, self.pending(reminder_id)
 
     @staticmethod
@@ -287,7 +288,10 @@ class ReminderRepository:
                 "UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE reminder_id = ? AND status = 'pending'",
                 (stamp, reminder_id),
             )
-        return cur.rowcount > 0
+            cancelled = cur.rowcount > 0
+            if cancelled:  # one per reminder, not one per message it would have sent
+                Counters(self.db).increment("reminders_cancelled", now)
+        return cancelled
 
     def retimezone_user(self, user_id: int, timezone: str, now: datetime) -> int:
         """Move the user's active reminders to ``timezone`` and recompute their pending deliveries."""
