@@ -12,6 +12,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -165,10 +166,19 @@ class Assistant:
                 return self.general.accept(message, now)
             return self._consent_needed()
         reminders = self.deps.services.reminders
-        if reminders is not None and not message.is_group:  # guided flows live in the private chat
-            flow = reminders.continue_flow(message, text, now)
+        private = reminders is not None and not message.is_group  # guided flows live in the private chat
+        if reminders is not None and private:
+            flow = reminders.continue_flow(
+                message, text, now, asks=lambda typed: verdict.medication or self.answers.is_question(typed)
+            )
             if flow is not None:
                 return flow
+            if not verdict.medication and self.content.current.triage.mentions_medication_change(text):
+                verdict = replace(verdict, medication=True)  # "remind me to stop my tablets": the guard
+            if not verdict.medication:
+                offer = reminders.offer(message, text, now)
+                if offer is not None:
+                    return offer
         audience = users.audience(message.user_id) if users is not None else None
         ask = users is not None and not audience and not message.is_group
         replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
@@ -176,6 +186,10 @@ class Assistant:
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
             replies.insert(0, self.deps.note("too_long", limit=self.settings.max_message_chars))
+        if reminders is not None and private:
+            paused = reminders.paused(message, now)  # a question asked mid-flow: offer to carry on
+            if paused is not None:
+                replies.append(paused)
         return replies
 
     def non_text(self, message: Incoming) -> list[Reply]:

@@ -292,6 +292,21 @@ class StopFlow(CallbackData):
 
 
 @dataclass(frozen=True)
+class OfferReminder(CallbackData):
+    """Answer the offer to set the reminder a plain message asked for (yes or no)."""
+
+    prefix = "r:offer"
+    accept: bool
+
+
+@dataclass(frozen=True)
+class ContinueFlow(CallbackData):
+    """After a question asked in the middle of a guided step: carry on with that step."""
+
+    prefix = "r:go"
+
+
+@dataclass(frozen=True)
 class ListReminders(CallbackData):
     """Show /reminders."""
 

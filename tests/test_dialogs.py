@@ -490,12 +490,13 @@ def test_unknown_command(bot: Runtime) -> None:
 # --- flows and buttons -------------------------------------------------------------------------------
 
 
-def test_a_question_during_a_guided_remind_is_answered_and_leaves_the_flow(bot: Runtime) -> None:
+def test_a_question_during_a_guided_remind_is_answered_and_the_flow_offered_again(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/remind", sees("What would you like me to remind you about?", kinds="reminder")),
-        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", kinds="answer")),
-        ("Eye clinic", sees("I'm sorry, the articles I have don't cover that.", kinds="no_match",
-                            absent=["When is your"])),
+        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", "Carry on?", kinds="answer reminder",
+                                                   buttons=["r:go", "r:stop"])),
+        ("Eye clinic", sees("When is your Eye clinic?", kinds="reminder")),
+        ("not now", sees("OK, stopped. Nothing was saved.", kinds="reminder")),
         ("/reminders", sees("You have no active reminders.", kinds="reminder")),
     ])
 

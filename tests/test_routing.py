@@ -70,6 +70,8 @@ def test_the_stateless_assistant_registers_the_same_commands(assistant: Assistan
 # One payload of every button type with its wire form (the table in bot/buttons.py's docstring).
 SAMPLES: list[tuple[CallbackData, str]] = [
     (buttons.Consent(), "ok"),
+    (buttons.OfferReminder(True), "r:offer:y"),
+    (buttons.ContinueFlow(), "r:go"),
     (buttons.Forget(True), "fg:y"),
     (buttons.Forget(False), "fg:n"),
     (buttons.MorePassages(("002-015", "002-017")), "m:002-015,002-017"),

@@ -115,6 +115,18 @@ class Answers:
         result = self.deps.knowledge.searcher.search(text[: self.deps.settings.max_message_chars])
         return len(result.terms) >= 3 and result.answered and result.hits[0].confidence >= SMALL_TALK_OVERRIDE
 
+    def is_question(self, text: str) -> bool:
+        """Return True when a message typed during a guided step is a question rather than the answer.
+
+        It must be phrased as a question (a "?" at the end, or a question word first: "whats a t score",
+        "do i need to fast for bloods") and have three words or more; "dexa?" or "Blood test" stays an
+        answer.
+        """
+        words = text.split()
+        if len(words) < QUESTION_MIN_WORDS:
+            return False
+        return text.rstrip().endswith("?") or words[0].lower().strip(",.!") in QUESTION_WORDS
+
     def forget(self, chat_id: int) -> None:
         """Drop the chat's remembered question (on /forget)."""
         self.turns.forget(chat_id)
@@ -122,6 +134,14 @@ class Answers:
     def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """Carry the chat's remembered question over to its new id."""
         self.turns.move(old_chat_id, new_chat_id)
+
+
+QUESTION_MIN_WORDS = 3
+QUESTION_WORDS = frozenset({
+    "what", "whats", "what's", "how", "hows", "how's", "why", "when", "where", "which", "who", "whose", "is", "are",
+    "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "am", "was", "were", "has", "have",
+    "tell", "explain",
+})
 
 
 def _for_one_audience(replies: list[Reply]) -> bool:

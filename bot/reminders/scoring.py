@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from bot import buttons
 from bot.app import Runtime
 from bot.models import Incoming, Reply
+from bot.reminders.flows import Step
 
 USER_ZONE = "Europe/London"
 FIRST_USER = 900_000_000
@@ -71,7 +72,7 @@ def _time(value: Any) -> time | None:
     return time.fromisoformat(str(value)) if value not in (None, "") else None
 
 
-def _outcome(runtime: Runtime, user_id: int, replies: Sequence[Reply], command: str) -> Outcome:
+def _outcome(runtime: Runtime, user_id: int, replies: Sequence[Reply], command: str, now: datetime) -> Outcome:
     reminders = runtime.reminders
     assert reminders is not None
     # Any reminder stored counts, also one already "done" because it was too soon to send a notice for.
@@ -85,10 +86,9 @@ def _outcome(runtime: Runtime, user_id: int, replies: Sequence[Reply], command: 
     picks = tuple(d.day for d in data if isinstance(d, buttons.PickDate))
     if picks:
         return Outcome("asked", options=picks)
-    state = reminders.ctx.flows.load(user_id, datetime.now(ZoneInfo("UTC")))
-    offered = getattr(state, "offer", None) if state is not None else None
-    if offered is not None:
-        return Outcome("offered", offered.day, offered.time, offered.label)
+    state = reminders.ctx.flows.load(user_id, now)
+    if state is not None and state.step is Step.OFFER and state.candidates:
+        return Outcome("offered", state.candidates[0][0], state.time, state.label or "")
     zones = tuple(d.name for d in data if isinstance(d, buttons.TimezoneChoice))
     user = reminders.ctx.users.get(user_id)
     if command == "timezone" and user is not None and user.timezone and user.timezone != "Etc/UTC":
@@ -114,7 +114,7 @@ def play(runtime: Runtime, item: Mapping[str, Any], user_id: int) -> Outcome:
     text = str(item["text"])
     typed = {"remind": f"/remind {text}", "timezone": f"/timezone {text}"}.get(command, text)
     replies = runtime.assistant.handle(Incoming(user_id, user_id, typed), now)
-    return _outcome(runtime, user_id, replies, str(command))
+    return _outcome(runtime, user_id, replies, str(command), now)
 
 
 def judge(item: Mapping[str, Any], got: Outcome) -> tuple[str, str]:

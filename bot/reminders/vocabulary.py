@@ -28,6 +28,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def normalise(text: str) -> str:
+    """Fold and keep only words ("Cancel!! 🙄" -> "cancel"), for whole-message phrase matching."""
+    return " ".join(re.sub(r"[^\w' ]", " ", fold(text)).split())
+
+
 @dataclass(frozen=True)
 class Unit:
     """A duration unit: a number of days, or of calendar months."""
@@ -55,6 +60,11 @@ class DateVocabulary:
     label_leading: frozenset[str] = frozenset()  # "i have", "a": not part of the label at its start
     english_words: frozenset[str] = field(default_factory=frozenset)  # never fuzzy-read as a month
     shared_months: Mapping[str, int] = field(default_factory=dict)  # "mars": another language's month, an English word
+    flow_exits: frozenset[str] = frozenset()  # "cancel", "not now": leaving a guided step (normalised)
+    flow_exit_fillers: frozenset[str] = frozenset()  # "please", "thanks": set aside around a way out
+    flow_exit_words: frozenset[str] = frozenset()  # every word of those phrases, for spelling
+    zone_abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "est" -> America/New_York
+    place_aliases: Mapping[str, str] = field(default_factory=dict)  # "uk" -> "united kingdom"
 
     @property
     def longest_phrase(self) -> int:
@@ -159,6 +169,8 @@ def load_date_vocabulary(path: Path, english_words: frozenset[str] = frozenset()
         if value is not None and not re.fullmatch(r"\d{2}:\d{2}", str(value)):
             raise KnowledgeError(file, f"day_times.{phrase}", "must be HH:MM or ~")
         day_times[" ".join(fold(str(phrase)).split())] = time.fromisoformat(str(value)) if value else None
+    exits = frozenset(normalise(p) for p in _str_list(data, "flow_exits", file))
+    exit_fillers = frozenset(normalise(p) for p in _str_list(data, "flow_exit_fillers", file))
     return DateVocabulary(
         months=months,
         weekdays=weekdays,
@@ -175,4 +187,25 @@ def load_date_vocabulary(path: Path, english_words: frozenset[str] = frozenset()
         label_leading=frozenset(" ".join(p.split()) for p in _str_list(data, "label_leading", file)),
         english_words=frozenset(english),
         shared_months=shared,
+        flow_exits=exits,
+        flow_exit_fillers=exit_fillers,
+        flow_exit_words=frozenset(w for phrase in exits | exit_fillers for w in phrase.split()),
+        zone_abbreviations=_zone_abbreviations(data, file),
+        place_aliases={" ".join(fold(str(k)).split()): " ".join(fold(str(v)).split())
+                       for k, v in (data.get("place_aliases") or {}).items()},
     )
+
+
+def _zone_abbreviations(data: Mapping[str, Any], file: str) -> dict[str, tuple[str, ...]]:
+    from zoneinfo import available_timezones
+
+    known = available_timezones()
+    raw = data.get("zone_abbreviations") or {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(file, "zone_abbreviations", "must map abbreviations to lists of IANA zones")
+    table: dict[str, tuple[str, ...]] = {}
+    for abbreviation, zones in raw.items():
+        if not isinstance(zones, list) or not zones or any(z not in known for z in zones):
+            raise KnowledgeError(file, f"zone_abbreviations.{abbreviation}", "must list IANA zone names")
+        table[" ".join(fold(str(abbreviation)).split())] = tuple(zones)
+    return table
