@@ -78,6 +78,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("webhook_secret_token", "str", None, "secret Telegram sends with every webhook request",
            env="PATIENT_BOT_WEBHOOK_SECRET"),
     Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0),
+    Option("health_check_seconds", "float", 10.0,
+           "how often the database is probed with a real write (and the webhook checked) for /healthz", minimum=0.2),
+    Option("lease_seconds", "float", 30.0,
+           "the instance lease on the database lasts this long unless renewed (renewed every third of it)", minimum=1),
+    Option("stop_grace_seconds", "float", 8.0,
+           "on SIGTERM, time for replies in hand before unsent ones are left in the database for the next start",
+           minimum=0),
 )
 OPTION = {option.name: option for option in OPTIONS}
 # Environment variable -> settings key it overrides.
@@ -116,6 +123,9 @@ class Settings:
     webhook_path: str = "telegram"
     webhook_secret_token: str | None = field(default=None, repr=False)
     health_port: int = 8080
+    health_check_seconds: float = 10.0
+    lease_seconds: float = 30.0
+    stop_grace_seconds: float = 8.0
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -27,6 +27,9 @@ class CommandRoute:
 
     handler: CommandHandler
     before_consent: bool = False  # works before the disclaimer is accepted (it explains the bot or erases data)
+    # Needs to write the database: while it cannot be written the command answers "unavailable right now"
+    # instead of running. Read-only commands (help, glossary...) say storage=False and keep working.
+    storage: bool = True
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class ButtonRoute(Generic[T]):
     kind: type[T]
     handler: Callable[[Incoming, T, datetime], list[Reply]]
     before_consent: bool = False
+    storage: bool = True  # as for CommandRoute
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]:
         """Run the handler on a payload of this route's type."""
@@ -52,6 +56,9 @@ class AnyButtonRoute(Protocol):
 
     @property
     def before_consent(self) -> bool: ...
+
+    @property
+    def storage(self) -> bool: ...
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]: ...
 
