@@ -77,6 +77,7 @@ class Runtime:
         self.inbox = Inbox(database) if database is not None else None
         self.lease = Lease(database, timedelta(seconds=settings.lease_seconds)) if database is not None else None
         self.lease_lost = asyncio.Event()
+        self.wants_lease = True  # False for a console chat beside a running bot: never take its lease
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -119,11 +120,15 @@ class Runtime:
                 report["updates_unfinished"] = self.inbox.open_count()
         return report
 
-    async def start(self, sender: Sender, *, clock: Clock | None = None) -> None:
-        """Start reminder delivery (recovering rows a crash left in flight), the purge and the monitor."""
+    async def start(self, sender: Sender, *, clock: Clock | None = None, deliver: bool = True) -> None:
+        """Start reminder delivery (recovering rows a crash left in flight), the purge and the monitor.
+
+        ``deliver=False`` (a console chat while another instance holds the lease): only the monitor.
+        """
         database = self.database
         if database is None or self.reminders is None:
             return
+        self.wants_lease = deliver
         clock = clock or self.clock
         content = self.assistant.content
         loop = DeliveryLoop(
@@ -137,6 +142,9 @@ class Runtime:
         self._stop.clear()
 
         async def background() -> None:
+            if not deliver:
+                await self._monitor()
+                return
             purge = _purge_forever(Privacy(database), self.settings.retention_days, self._stop, clock, self.guard)
             await asyncio.gather(loop.run_forever(self._stop), purge, self._monitor())
 
@@ -156,7 +164,7 @@ class Runtime:
 
     def check_now(self) -> None:
         """Run one monitor round: file and write probe, then renew the lease (or take it, if not held yet)."""
-        if self.guard is None or self.lease is None or not self.guard.check():
+        if self.guard is None or self.lease is None or not self.guard.check() or not self.wants_lease:
             return
         now = self.clock()
         try:

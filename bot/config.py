@@ -51,6 +51,10 @@ OPTIONS: tuple[Option, ...] = (
            env="TELEGRAM_API_BASE_URL"),
     Option("telegram_max_per_second", "float", 30.0, "bot-wide sending limit; 0 turns the limiter off", minimum=0),
     Option("telegram_concurrency", "int", 32, "updates processed at once", minimum=1),
+    Option("telegram_chat_seconds", "float", 1.0,
+           "seconds between two messages to one chat (Telegram: about one per second); 0 turns it off", minimum=0),
+    Option("telegram_group_per_minute", "int", 20, "most messages to one group in any minute (Telegram: 20)",
+           minimum=1),
     Option("knowledge_dir", "path", PROJECT_ROOT / "knowledge", "the knowledge folder", env="PATIENT_BOT_KNOWLEDGE"),
     Option("database", "path", Path("data/patient-bot.sqlite3"), "the SQLite database file",
            env="PATIENT_BOT_DATABASE"),
@@ -99,6 +103,8 @@ class Settings:
     telegram_api_base_url: str | None = None
     telegram_max_per_second: float = 30.0
     telegram_concurrency: int = 32
+    telegram_chat_seconds: float = 1.0
+    telegram_group_per_minute: int = 20
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     database: Path = Path("data/patient-bot.sqlite3")
     emergency_number: str = "112"

@@ -149,7 +149,9 @@ class Inbox:
 
     def open_count(self) -> int:
         """Return how many updates are not done (for /healthz)."""
-        row = self.db.query_one("SELECT COUNT(*) FROM inbox WHERE status IN (?, ?)", (InboxStatus.PENDING, InboxStatus.APPLIED))
+        row = self.db.query_one(
+            "SELECT COUNT(*) FROM inbox WHERE status IN (?, ?)", (InboxStatus.PENDING, InboxStatus.APPLIED)
+        )
         return int(row[0]) if row else 0
 
     def purge(self, now: datetime, keep: timedelta = KEEP_DONE) -> int:
