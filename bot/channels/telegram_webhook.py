@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.error import TelegramError
@@ -77,8 +77,8 @@ class WebhookWatch:
         self.bot = bot
         self.url = url
         self.interval = interval
-        # Telegram's error dates have second precision: an error in our registration's second is not ours.
-        self.registered_at = (registered_at or datetime.now(UTC)) + timedelta(seconds=1)
+        # Telegram's error dates are whole seconds (rounded down): an error in the second we registered counts.
+        self.registered_at = (registered_at or datetime.now(UTC)).replace(microsecond=0)
         self.ok: bool | None = None
         self.problem: str | None = None
         self._task: asyncio.Task[None] | None = None
