@@ -99,6 +99,7 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self._chat_sends: dict[int, deque[float]] = {}
+        self.chat_throttled = 0  # how many of ``throttled`` were per-chat or per-group refusals
         self.strict_html = strict_html
         self.calls: list[Call] = []
         self.rejections: list[Failure] = []
@@ -283,9 +284,11 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
         while sends and sends[0] <= now - 60.0:
             sends.popleft()
         if self.chat_interval is not None and sends and now - sends[-1] < self.chat_interval:
+            self.chat_throttled += 1
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1, kind="throttled")
         if chat_id < 0 and self.group_per_minute is not None and len(sends) >= self.group_per_minute:
             wait = max(1, int(sends[0] + 60.0 - now + 0.999))
+            self.chat_throttled += 1
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait, kind="throttled")
         sends.append(now)
 
