@@ -81,6 +81,13 @@ class Runtime:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup with a new id: move everything that names the old one."""
+        self.assistant.answers.move_chat(old_chat_id, new_chat_id)
+        if self.database is not None:
+            moved = Privacy(self.database).move_chat(old_chat_id, new_chat_id)
+            log.info("chat migrated", extra={"event": "chat_migrated", "rows": moved})
+
     def database_ok(self) -> bool:
         """Return True when the database can be written (as last probed) and its file is still ours."""
         return self.database is not None and self.guard is not None and self.guard.writable and self.guard.file_ok()

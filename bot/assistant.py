@@ -14,6 +14,7 @@ unavailable right now, and each user is told once per outage under an answer.
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from bot.handlers.answers import AnswerCommands
 from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
 from bot.knowledge.base import KnowledgeBase
-from bot.models import Incoming, Reply
+from bot.models import Block, Button, Incoming, Reply, ReplyKind
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
 from bot.safety.triage import MAX_TRIAGE_CHARS
@@ -110,6 +111,7 @@ class Assistant:
             timedelta(seconds=settings.flood_mute_seconds),
         )
         self._reload_content = reload_content
+        self._reloading = threading.Lock()  # one reload at a time; answers never wait for it
         reminders = self.deps.services.reminders
         self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
@@ -150,7 +152,8 @@ class Assistant:
         """
         if message.is_group and not message.addressed_to_bot:
             return []
-        gate = self.flood.check(message.user_id, now)
+        # An anonymous admin's or a channel's messages all carry one shared sender: count them per chat.
+        gate = self.flood.check(message.user_id if message.is_person else message.chat_id, now)
         if gate is Gate.DROP:
             return []
         if gate is Gate.WARN:
@@ -158,6 +161,12 @@ class Assistant:
         text, _ = clean_message(message.text, MAX_TRIAGE_CHARS)  # triage reads the whole message
         if not text:
             return [self.deps.note_error("empty_message")]
+        if not message.is_person:
+            return self._stored(lambda: self._general_only(message, text, now), record)
+        if record is None and self.is_slow(message):
+            # /reload runs in a worker thread: it writes nothing, and a transaction held for its seconds
+            # would make every other message wait for the database.
+            return self._respond(message, text, now)
         return self._stored(lambda: self._respond(message, text, now), record)
 
     def _stored(self, respond: Callable[[], list[Reply]], record: Record | None) -> list[Reply]:
@@ -178,10 +187,11 @@ class Assistant:
     def _respond(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
         users = self.deps.services.users
         storage_ok = self.deps.storage_ok()
+        chat = message.user_id if message.is_group else message.chat_id  # reminders go to the private chat
         command = _COMMAND.match(text)
         if command:
             if users is not None and storage_ok:
-                users.upsert(message.user_id, message.chat_id, now)  # commands rely on the user's row
+                users.upsert(message.user_id, chat, now)  # commands rely on the user's row
             return self._command(message, command.group(1).lower(), (command.group(3) or "").strip(), now)
         verdict = self.content.current.triage.check(text)  # before any write: it must not wait for storage
         if verdict.urgent is not None:
@@ -192,16 +202,15 @@ class Assistant:
                 return self.general.accept(message, now)
             return self._consent_needed()
         if users is not None and storage_ok:
-            users.upsert(message.user_id, message.chat_id, now)  # reminders go to the latest chat
+            users.upsert(message.user_id, chat, now)
         reminders = self.deps.services.reminders
-        if reminders is not None and storage_ok:
+        if reminders is not None and storage_ok and not message.is_group:  # guided flows live in the private chat
             flow = reminders.continue_flow(message, text, now)
             if flow is not None:
                 return flow
         audience = self.deps.audience(message.user_id)
-        replies = self.answers.answer(
-            text, verdict, message.chat_id, now, audience, ask_audience=users is not None and storage_ok and not audience
-        )
+        ask = users is not None and storage_ok and not audience and not message.is_group
+        replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if len(text) > self.settings.max_message_chars:
@@ -227,6 +236,8 @@ class Assistant:
         route = self.router.command(command.name) if command is not None else None
         if command is None or route is None or (command.admin and not self.deps.is_admin(message.user_id)):
             return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+        if command.personal and message.is_group:
+            return [self._to_private_chat(command.name)]
         if not route.before_consent and not self.deps.accepted(message.user_id):
             return self._consent_needed()
         return self._run(route.storage, lambda: route.handler(message, args, now))
@@ -243,6 +254,47 @@ class Assistant:
             if not is_storage_failure(error):
                 raise
             return [self.deps.note("storage_unavailable")]
+
+    def is_slow(self, message: Incoming) -> bool:
+        """Return True when a message is a command that takes long (``/reload``), so an async channel can
+        run ``handle`` for it in a worker thread while other messages are answered."""
+        command = _COMMAND.match(message.text.strip())
+        if command is None:
+            return False
+        found = self.texts.command(command.group(1).lower())
+        route = self.router.command(found.name) if found is not None else None
+        return route is not None and route.slow
+
+    def _general_only(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
+        """Answer a sender who is not one identifiable person: emergencies, questions, general commands.
+
+        Nothing is stored for them and no consent is asked (it could not be tied to anyone); every health
+        reply still carries the disclaimer footer.
+        """
+        command = _COMMAND.match(text)
+        if command:
+            name = command.group(1).lower()
+            found = self.texts.command(name)
+            route = self.router.command(found.name) if found is not None else None
+            if found is None or route is None or found.admin:
+                return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+            if found.personal:
+                return [self.deps.note("not_a_person")]
+            return self._run(route.storage, lambda: route.handler(message, (command.group(3) or "").strip(), now))
+        verdict = self.content.current.triage.check(text)
+        if verdict.urgent is not None:
+            self.deps.count("urgent", now)
+            return [self.deps.compose.urgent(verdict)]
+        replies = self.answers.answer(text, verdict, message.chat_id, now, None, ask_audience=False)
+        self.deps.count("questions", now)
+        self.deps.count(replies[0].kind.value, now)  # /stats: each question's kind of reply, as for a person
+        return replies
+
+    def _to_private_chat(self, command: str) -> Reply:
+        """Say a personal feature lives in the private chat, with a button that opens it there."""
+        texts = self.texts
+        button = Button(texts.get("private_chat_button"), "", private_start=command or "start")
+        return Reply(ReplyKind.INFO, (Block(texts.get("personal_in_group")),), ((button,),))
 
     # --- buttons ----------------------------------------------------------------------------------
     def handle_button(
@@ -264,6 +316,8 @@ class Assistant:
         if route is None:
             return [self.deps.compose.expired()]
         found = route
+        if found.personal and chat_id != user_id:  # a private chat's id is its user's id
+            return [self._to_private_chat("")]
 
         def respond() -> list[Reply]:
             if not found.before_consent and not self.deps.accepted(user_id):
@@ -278,14 +332,19 @@ class Assistant:
 
     # --- knowledge --------------------------------------------------------------------------------
     def reload(self) -> Reply:
-        """Re-read knowledge/ and swap it in; on any problem keep the old knowledge and say why."""
+        """Re-read the whole knowledge folder and swap it in; on any problem keep the old content and say why.
+
+        Thread-safe: the new ``Content`` is built aside (messages meanwhile are answered from the old
+        one) and replaces it in one assignment, so every message sees one version, old or new.
+        """
         if self._reload_content is None:
             return self.deps.note("reload_failed", problem="reloading is not configured")
-        try:
-            content = self._reload_content()
-        except Exception as error:  # a bad file must never take the running bot down
-            return self.deps.note("reload_failed", problem=str(error)[:300])
-        self.content.current = content
+        with self._reloading:
+            try:
+                content = self._reload_content()
+            except Exception as error:  # a bad file must never take the running bot down
+                return self.deps.note("reload_failed", problem=str(error)[:300])
+            self.content.current = content
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

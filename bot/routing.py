@@ -30,6 +30,7 @@ class CommandRoute:
     # Needs to write the database: while it cannot be written the command answers "unavailable right now"
     # instead of running. Read-only commands (help, glossary...) say storage=False and keep working.
     storage: bool = True
+    slow: bool = False  # takes long (a reload): an async channel runs it off its event loop so answers keep flowing
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ButtonRoute(Generic[T]):
     handler: Callable[[Incoming, T, datetime], list[Reply]]
     before_consent: bool = False
     storage: bool = True  # as for CommandRoute
+    personal: bool = False  # acts on the presser's own data: private chat only
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]:
         """Run the handler on a payload of this route's type."""
@@ -59,6 +61,9 @@ class AnyButtonRoute(Protocol):
 
     @property
     def storage(self) -> bool: ...
+
+    @property
+    def personal(self) -> bool: ...
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]: ...
 

@@ -142,7 +142,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     """A full runtime over the real knowledge and a fresh database; ADMIN is an operator."""
     built = build_runtime(
         Settings(knowledge_dir=KNOWLEDGE, database=tmp_path / "bot.sqlite3", default_timezone="Europe/London",
-                 admin_ids=(ADMIN,))
+                 admin_ids=(ADMIN,), operator_name="Riverside Clinic", operator_contact="01632 960 000")
     )
     yield built
     assert built.database is not None
@@ -185,8 +185,8 @@ def test_start_help_disclaimer_and_privacy(bot: Runtime) -> None:
                        "/cancel 12", "/calendar 12", "/plan", "/timezone Europe/London", "/privacy", "/forget",
                        "/disclaimer", kinds="info", absent=["/stats", "/reload"])),
         ("/disclaimer", sees("Disclaimer", "not medical advice", "call 112", kinds="info", no_buttons=True)),
-        ("/privacy", sees("Your privacy", "the clinic that runs this bot", "after 30 days", "/forget",
-                          kinds="info")),
+        ("/privacy", sees("Your privacy", "This bot is run by Riverside Clinic. Contact: 01632 960 000.",
+                          "after 30 days", "/forget", kinds="info")),
     ])
 
 
@@ -466,8 +466,8 @@ def test_stats_and_reload_as_admin(runtime: Runtime) -> None:
     verify_dialog(runtime, ALICE, [*CONSENT, ("how often do I need a DEXA scan?", sees(kinds="answer"))])
     verify_dialog(runtime, ADMIN, [
         *CONSENT,
-        ("/stats", sees("Usage statistics", "users: 2", "questions: 1", "answer: 1", "reminders_active: 0",
-                        kinds="info")),
+        ("/stats", sees("Usage statistics", "Messages answered: 1 · 1 · 1", "answered from the articles: 1 (100%)",
+                        "Now: 2 users, 0 active reminders.", kinds="info")),
         ("/reload", sees("Knowledge reloaded:", "passages", "glossary terms", kinds="info")),
         ("/glossary osteopenia", sees("Osteopenia", kinds="glossary")),  # still answering after the reload
     ])

@@ -9,26 +9,29 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from bot.knowledge.base import load_articles
 from bot.models import Reply, ReplyKind, Style
-from bot.reminders.monitoring import DEFAULT_ARTICLES_DIR, MonitoringPlan, load_plan
+from bot.reminders.monitoring import MonitoringPlan, load_plan
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.service import Reminders
 from bot.reminders.texts import ReminderTexts, load_reminder_texts
 from bot.storage import Database, Privacy, UserRepository
 from tests.reminder_support import build, me, press
 
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+ARTICLES = {a.id: (KNOWLEDGE / a.file).read_text(encoding="utf-8") for a in load_articles(KNOWLEDGE)}
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # Sunday
 ALICE, BOB = 101, 202
 
 
 @pytest.fixture(scope="module")
 def texts() -> ReminderTexts:
-    return load_reminder_texts()
+    return load_reminder_texts(KNOWLEDGE / "reminders.yaml")
 
 
 @pytest.fixture(scope="module")
 def plan() -> MonitoringPlan:
-    return load_plan(articles_dir=DEFAULT_ARTICLES_DIR)
+    return load_plan(KNOWLEDGE / "plan.yaml", articles=ARTICLES)
 
 
 @pytest.fixture
@@ -275,6 +278,7 @@ def test_ics_timed_and_recurring(svc: Reminders, db: Database, texts: ReminderTe
     (event,) = cal.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start.hour == 8 and str(start.tzinfo) == "America/New_York"
+    assert event.decoded("DURATION") == timedelta(hours=1)  # a timed event has an end (RFC 5545 3.6.1)
     assert timedelta(hours=-2) in [a.decoded("TRIGGER") for a in event.walk("VALARM")]
     recurring, _ = ReminderRepository(db).create(
         user_id=ALICE,

@@ -75,6 +75,7 @@ class ConsoleSession:
             self.out.write(render_plain(reply, first_number=len(shown) + 1) + "\n\n")
             shown.extend(button for row in reply.buttons for button in row)
             if reply.attachment is not None and self.attachments_dir is not None:
+                self.attachments_dir.mkdir(parents=True, exist_ok=True)
                 path = self.attachments_dir / reply.attachment.filename
                 path.write_bytes(reply.attachment.content)
                 self.out.write(f"  saved {path}\n\n")
@@ -86,9 +87,12 @@ class ConsoleSession:
         """Handle one typed line: a button number or a message."""
         text = line.strip()
         if text.isascii() and text.isdigit() and len(text) <= 4 and self.buttons and 1 <= int(text) <= len(self.buttons):
-            data = self.buttons[int(text) - 1].data
-            self.show(self.assistant.handle_button(self.user_id, self.user_id, data, now))
-            return
+            pressed = self.buttons[int(text) - 1]
+            if pressed.private_start is not None:  # a link to the private chat: the console is one already
+                line = f"/start {pressed.private_start}"
+            else:
+                self.show(self.assistant.handle_button(self.user_id, self.user_id, pressed.data, now))
+                return
         self.show(self.assistant.handle(Incoming(self.user_id, self.user_id, line), now))
 
 
@@ -109,9 +113,10 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     from bot.app import build_runtime
 
     runtime = build_runtime(settings)
-    session = ConsoleSession(runtime, user_id, out, attachments_dir=Path.cwd())
+    # Files (a /calendar .ics) go to one stated folder, never into whatever folder the chat was started in.
+    session = ConsoleSession(runtime, user_id, out, attachments_dir=settings.console_files.resolve())
     if notice:
-        out.write(runtime.assistant.texts.get("console_notice") + "\n\n")
+        out.write(runtime.assistant.texts.get("console_notice", files=session.attachments_dir) + "\n\n")
     interactive = stdin.isatty()
     # A running Telegram bot holds the database's lease: then this chat works on the same data but leaves
     # reminder delivery to that bot (their notices are for Telegram, not for this console).

@@ -21,13 +21,11 @@ from typing import Any
 from telegram import (
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,7 +44,7 @@ from bot.assistant import Record
 from bot.channels.control import remove_pid, write_pid
 from bot.channels.health import start_health_server
 from bot.channels.telegram_html import render_reply
-from bot.channels.telegram_outbox import Outbox
+from bot.channels.telegram_outbox import Outbox, keyboard
 from bot.channels.telegram_pacing import ChatPacer, PacedRateLimiter
 from bot.channels.telegram_updates import DurableUpdateQueue, UpdateWork
 from bot.channels.telegram_webhook import WebhookWatch
@@ -64,26 +62,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Return the inline keyboard for rendered button rows, or None without buttons."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+async def send_replies(
+    bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None, runtime: Runtime | None = None
+) -> None:
+    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one.
+
+    A group upgraded to a supergroup answers ChatMigrated with its new id: the runtime moves the chat
+    and the replies go to the new id.
+    """
+    try:
+        await _send_replies(bot, chat_id, replies, pressed)
+    except ChatMigrated as migrated:
+        if runtime is not None:
+            runtime.move_chat(chat_id, migrated.new_chat_id)
+        await _send_replies(bot, migrated.new_chat_id, replies, None)
 
 
-async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
-    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one."""
+async def _send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None) -> None:
     for reply in replies:
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
                 only = messages[0]
-                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
+                markup = keyboard(only.buttons, getattr(bot, "username", None))
+                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=markup)
                 continue
             except BadRequest as error:  # "message is not modified" or too old to edit: send anew
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
         for message in messages:
-            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
+            markup = keyboard(message.buttons, getattr(bot, "username", None))
+            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
         if reply.attachment is not None:
             await bot.send_document(
                 chat_id, document=reply.attachment.content, filename=reply.attachment.filename
@@ -147,15 +155,38 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 App = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
+# Telegram's stand-in senders: service notifications, GroupAnonymousBot (every anonymous admin of every
+# group) and Channel_Bot (posts on behalf of a channel). None of them is one person.
+SHARED_SENDERS = frozenset({777000, 1087968824, 136817688})
+
+
+def is_person(message: Message) -> bool:
+    """Return True when a message comes from one real, non-bot Telegram user speaking as themselves.
+
+    An anonymous admin's message carries the group in ``sender_chat`` and GroupAnonymousBot in ``from``;
+    a channel's carries the channel; bots and missing senders are not people either.
+    """
+    user = message.from_user
+    return (
+        user is not None and not user.is_bot and message.sender_chat is None and user.id not in SHARED_SENDERS
+    )
+
+
 def _incoming(update: Update, context: BotContext) -> Incoming | None:
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return None
+    user = message.from_user
+    person = is_person(message)
+    if user is None and message.sender_chat is None:
+        return None
+    # Not a person: key by the chat, so nothing can ever be looked up under a shared sender id.
+    user_id = user.id if person and user is not None else message.chat.id
     is_group = message.chat.type != ChatType.PRIVATE
     addressed, text = addressed_to_bot(message, context.bot.username, context.bot.id)
-    return Incoming(user.id, message.chat.id, text, first_name=user.first_name or "", is_group=is_group,
-                    addressed_to_bot=addressed)
+    return Incoming(user_id, message.chat.id, text, first_name=(user.first_name or "") if person and user else "",
+                    is_group=is_group, addressed_to_bot=addressed, is_person=person, message_id=message.message_id,
+                    edited=update.edited_message is not None)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -165,6 +196,11 @@ async def on_text(update: Update, context: BotContext) -> None:
         context.work.finish(update.update_id)
         return
     runtime, now = context.runtime, _now()
+    if runtime.assistant.is_slow(incoming):  # /reload: built in a worker thread, answers keep flowing
+        replies = await asyncio.to_thread(runtime.assistant.handle, incoming, now)
+        _log_event("message", incoming, replies, runtime)
+        context.work.handle(update, incoming.chat_id, lambda record: replies)
+        return
 
     def compute(record: Record) -> list[Reply]:
         replies = runtime.assistant.handle(incoming, now, record)
@@ -208,6 +244,14 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(notices[0] if notices else None)
 
 
+async def on_migrate(update: Update, context: BotContext) -> None:
+    """A group became a supergroup (Telegram's service message in the old group): move its chat id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        context.runtime.move_chat(message.chat.id, message.migrate_to_chat_id)
+    context.work.finish(update.update_id)
+
+
 async def on_unhandled(update: object, context: BotContext) -> None:
     """An update no handler takes (a service message...): nothing to answer, so it is done."""
     if isinstance(update, Update):
@@ -236,25 +280,31 @@ def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Ru
     log.info("handled", extra=extra)
 
 
-def _reload_on_signal(runtime: Runtime) -> None:
-    """Reload knowledge on SIGHUP (sent by `patient-bot reload`); failures keep the old knowledge."""
+def _reload(runtime: Runtime) -> None:
     reply = runtime.assistant.reload()
     log.warning("knowledge reload: %s", reply.plain_text[:200], extra={"event": "reload"})
+
+
+def _reload_on_signal(runtime: Runtime) -> None:
+    """Reload the content on SIGHUP (sent by `patient-bot reload`) in a worker thread, so messages keep
+    being answered from the old content meanwhile; failures keep the old content (and are logged)."""
+    asyncio.get_running_loop().run_in_executor(None, _reload, runtime)
 
 
 class TelegramSender:
     """The delivery loop's Sender for Telegram: maps PTB errors to the core's delivery exceptions."""
 
-    def __init__(self, bot: Any) -> None:
-        """Send through a PTB Bot."""
+    def __init__(self, bot: Any, runtime: Runtime | None = None) -> None:
+        """Send through a PTB Bot; with the runtime, a migrated group's chat id is moved."""
         self.bot = bot
+        self.runtime = runtime
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         """Send one reminder notice; raise RetryLater, TransientSendError or RecipientBlocked."""
         from bot.reminders.delivery import RecipientBlocked, RetryLater, TransientSendError
 
         try:
-            await send_replies(self.bot, chat_id, [reply])
+            await send_replies(self.bot, chat_id, [reply], runtime=self.runtime)
         except RetryAfter as error:
             retry = error.retry_after
             raise RetryLater(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)) from None
@@ -292,7 +342,7 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
         await app.bot.set_my_commands(commands)
         if queue is not None and work is not None:
             work.replay(queue, app.bot)  # before the first fetch: unfinished updates first, oldest first
-        await runtime.start(TelegramSender(app.bot))
+        await runtime.start(TelegramSender(app.bot, runtime))
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
@@ -327,12 +377,13 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
     # keep-alive connections carry ~30 messages/s to Telegram; a request waits for a free one instead.
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app: App = builder.concurrent_updates(settings.telegram_concurrency).build()
-    outbox = Outbox(app.bot, runtime.inbox, runtime.guard, runtime.clock)
+    outbox = Outbox(app.bot, runtime.inbox, runtime.guard, runtime.clock, moved=runtime.move_chat)
     work = UpdateWork(runtime.inbox, runtime.guard, outbox, runtime.clock) if runtime.inbox and runtime.guard else None
     app.bot_data.runtime = runtime
     app.bot_data.outbox = outbox
     app.bot_data.queue = queue
     app.bot_data.work = work
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))

@@ -32,7 +32,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.telegram_html import render_reply
 from bot.models import Reply
@@ -44,19 +44,41 @@ NETWORK_RETRIES = 4
 RETRY_BASE = 1.0  # seconds before the first retry of a network error; doubled each time
 
 
-def encode_actions(replies: list[Reply], chat_id: int, pressed: int | None = None) -> list[Action]:
-    """Render replies into actions: ``send`` (html, buttons), ``edit`` (of the pressed message), ``document``.
+def keyboard(rows: tuple[tuple[Any, ...], ...], username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Return the inline keyboard for rendered button rows, or None without buttons.
+
+    A button with ``private_start`` becomes a deep link to the private chat with the bot
+    (``https://t.me/<bot>?start=<payload>``, Telegram's documented deep-link form); without the bot's
+    username it cannot be built and is left out.
+    """
+
+    def button(b: Any) -> InlineKeyboardButton | None:
+        start = getattr(b, "private_start", None)
+        if start is None:
+            return InlineKeyboardButton(b.label, callback_data=b.data)
+        return InlineKeyboardButton(b.label, url=f"https://t.me/{username}?start={start}") if username else None
+
+    built = [[k for k in map(button, row) if k is not None] for row in rows]
+    built = [row for row in built if row]
+    return InlineKeyboardMarkup(built) if built else None
+
+
+def encode_actions(
+    replies: list[Reply], chat_id: int, pressed: int | None = None, username: str | None = None
+) -> list[Action]:
+    """Render replies into actions: ``send`` (html, markup), ``edit`` (of the pressed message), ``document``.
 
     A reply marked ``edit`` replaces the pressed message when it renders as one message (as before).
-    Buttons are ``[[label, callback_data], ...]`` rows.
+    ``markup`` is the inline keyboard as Telegram's JSON (``keyboard``; deep links need the bot's username).
     """
     actions: list[Action] = []
     for reply in replies:
         messages = render_reply(reply)
         for index, message in enumerate(messages):
-            rows = [[[b.label, b.data] for b in row] for row in message.buttons]
+            markup = keyboard(message.buttons, username)
             edit = reply.edit and pressed is not None and len(messages) == 1 and index == 0
-            action: Action = {"op": "edit" if edit else "send", "chat": chat_id, "html": message.html, "buttons": rows}
+            action: Action = {"op": "edit" if edit else "send", "chat": chat_id, "html": message.html,
+                              "markup": markup.to_dict() if markup is not None else None}
             if edit:
                 action["message"] = pressed
             actions.append(action)
@@ -81,10 +103,9 @@ def load_actions(text: str | None) -> list[Action]:
     return [a for a in data if isinstance(a, dict)] if isinstance(data, list) else []
 
 
-def _keyboard(rows: list[list[list[str]]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
+def _markup(action: Action) -> InlineKeyboardMarkup | None:
+    data = action.get("markup")
+    return InlineKeyboardMarkup.de_json(data, None) if isinstance(data, dict) else None
 
 
 @dataclass
@@ -106,10 +127,13 @@ class Outbox:
     """Per-chat ordered sending of recorded actions (see the module docstring)."""
 
     def __init__(
-        self, bot: Any, inbox: Inbox | None, guard: StorageGuard | None, clock: Callable[[], datetime]
+        self, bot: Any, inbox: Inbox | None, guard: StorageGuard | None, clock: Callable[[], datetime],
+        *, moved: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Send through a PTB bot; record progress in ``inbox`` when the guard lets writes happen."""
+        """Send through a PTB bot; record progress in ``inbox`` when the guard lets writes happen;
+        ``moved(old, new)`` is told when a group turned out to be a supergroup with a new id."""
         self.bot = bot
+        self.moved = moved
         self.inbox = inbox
         self.guard = guard
         self.clock = clock
@@ -192,6 +216,10 @@ class Outbox:
             try:
                 await self._call(action)
                 return True
+            except ChatMigrated as migrated:  # the group became a supergroup: send to its new id
+                if self.moved is not None:
+                    self.moved(int(action["chat"]), migrated.new_chat_id)
+                action = {**action, "op": "send", "chat": migrated.new_chat_id}
             except RetryAfter as error:  # outlasted the limiter's retries: wait for this chat only
                 retry = error.retry_after
                 await asyncio.sleep(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry))
@@ -224,9 +252,9 @@ class Outbox:
         elif action["op"] == "edit":
             await self.bot.edit_message_text(
                 action["html"], chat_id=chat_id, message_id=int(action["message"]), parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(action.get("buttons") or []),
+                reply_markup=_markup(action),
             )
         else:
             await self.bot.send_message(
-                chat_id, action["html"], parse_mode=ParseMode.HTML, reply_markup=_keyboard(action.get("buttons") or [])
+                chat_id, action["html"], parse_mode=ParseMode.HTML, reply_markup=_markup(action)
             )

@@ -115,13 +115,17 @@ class UpdateWork:
             return
         recorded: list[list[Action]] = []
 
+        username = getattr(self.outbox.bot, "username", None)
+
         def record(replies: list[Reply]) -> None:
-            encoded = encode_actions(replies, chat_id, pressed)
+            encoded = encode_actions(replies, chat_id, pressed, username)
             self.inbox.applied(update.update_id, dump_actions(encoded), self.clock())
             recorded.append(encoded)
 
         replies = compute(record)
-        self.outbox.submit(update.update_id, recorded[0] if recorded else encode_actions(replies, chat_id, pressed))
+        self.outbox.submit(
+            update.update_id, recorded[0] if recorded else encode_actions(replies, chat_id, pressed, username)
+        )
 
     def finish(self, update_id: int) -> None:
         """Mark an update done that no handler answers (or whose handler failed and apologised)."""

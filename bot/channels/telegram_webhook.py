@@ -23,8 +23,7 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from bot.config import Settings
-from bot.errors import ConfigError
+from bot.config import Settings, check_webhook
 
 log = logging.getLogger("bot.telegram")
 WEBHOOK_LOGGER = "telegram.ext.Updater"  # PTB names the webhook handler's logger after the Updater
@@ -56,10 +55,7 @@ def install_refusal_logging() -> None:
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
     """Return PTB ``run_webhook``/``start_webhook`` arguments; raise ConfigError when one is missing."""
-    if not settings.webhook_secret_token:
-        raise ConfigError("webhook_secret_token: required in webhook mode (set PATIENT_BOT_WEBHOOK_SECRET)")
-    if not settings.webhook_url:
-        raise ConfigError("webhook_url: required in webhook mode (the public HTTPS URL Telegram posts to)")
+    check_webhook(settings)
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,

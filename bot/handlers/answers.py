@@ -37,7 +37,8 @@ class AnswerCommands:
                         storage=False),
             ButtonRoute(GlossaryIndex, lambda message, data, now: [self.deps.compose.glossary_index()], storage=False),
             ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)], storage=False),
-            ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now)),
+            ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now),
+                        personal=True),
         )
 
     def audience(self, message: Incoming, args: str, now: datetime) -> list[Reply]:

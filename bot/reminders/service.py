@@ -54,18 +54,20 @@ class Reminders:
     def buttons(self) -> Iterable[AnyButtonRoute]:
         """Return the reminder buttons' routes."""
         m = self.management
+        # Every reminder button acts on the presser's own reminders or settings: private chat only.
+        c, p = self.creation, self.preferences
         return (
-            ButtonRoute(buttons.ReminderKindChoice, lambda msg, data, now: self.creation.choose_kind(msg, data.kind, now)),
-            ButtonRoute(buttons.PickDate, lambda msg, data, now: self.pick_date(msg, data.day, now)),
-            ButtonRoute(buttons.UndoReminders, lambda msg, data, now: m.cancel(msg, data.ids, now)),
-            ButtonRoute(buttons.CancelReminder, lambda msg, data, now: m.cancel(msg, (data.id,), now)),
-            ButtonRoute(buttons.CalendarFile, lambda msg, data, now: m.calendar(msg, data.id, now)),
+            ButtonRoute(buttons.ReminderKindChoice, lambda msg, d, now: c.choose_kind(msg, d.kind, now), personal=True),
+            ButtonRoute(buttons.PickDate, lambda msg, d, now: self.pick_date(msg, d.day, now), personal=True),
+            ButtonRoute(buttons.UndoReminders, lambda msg, d, now: m.cancel(msg, d.ids, now), personal=True),
+            ButtonRoute(buttons.CancelReminder, lambda msg, d, now: m.cancel(msg, (d.id,), now), personal=True),
+            ButtonRoute(buttons.CalendarFile, lambda msg, d, now: m.calendar(msg, d.id, now), personal=True),
+            ButtonRoute(buttons.TimezoneChoice, lambda msg, d, now: p.choose_timezone(msg, d.name, now), personal=True),
             ButtonRoute(
-                buttons.TimezoneChoice, lambda msg, data, now: self.preferences.choose_timezone(msg, data.name, now)
+                buttons.PlanVariantChoice, lambda msg, d, now: self.planning.choose_variant(msg, d.code, now), personal=True
             ),
-            ButtonRoute(buttons.PlanVariantChoice, lambda msg, data, now: self.planning.choose_variant(msg, data.code, now)),
-            ButtonRoute(buttons.StopFlow, lambda msg, data, now: self.stop_flow(msg)),
-            ButtonRoute(buttons.ListReminders, lambda msg, data, now: m.listing(msg, "", now)),
+            ButtonRoute(buttons.StopFlow, lambda msg, d, now: self.stop_flow(msg), personal=True),
+            ButtonRoute(buttons.ListReminders, lambda msg, d, now: m.listing(msg, "", now), personal=True),
         )
 
     # -- routing inside the feature -----------------------------------------------------------------

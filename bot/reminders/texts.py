@@ -20,8 +20,6 @@ from bot.reminders.model import KINDS
 from bot.reminders.schedule import SAME_DAY_LEAD
 from bot.yamlfile import read_knowledge_yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "reminders.yaml"
-
 # key -> the placeholders the text may use.
 MESSAGES: dict[str, frozenset[str]] = {
     key: frozenset(fields.split())
@@ -76,6 +74,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "flow_ask_label": "max",
         "flow_ask_date": "label",
         "flow_stopped": "",
+        "edit_replaced": "labels",
+        "edit_kept": "labels",
         "settings_show": "offsets time order",
         "settings_saved": "offsets time order",
         "settings_usage": "",
@@ -201,7 +201,7 @@ def _check_message(file: str, key: str, text: object) -> str:
     return text
 
 
-def load_reminder_texts(path: Path = DEFAULT_PATH) -> ReminderTexts:
+def load_reminder_texts(path: Path) -> ReminderTexts:
     """Load and validate the reminder texts; raise KnowledgeError naming the file and key."""
     file = path.name
     data = read_knowledge_yaml(path)

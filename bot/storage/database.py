@@ -102,6 +102,9 @@ class Database:
             self._wal(self._busy_timeout_ms)
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros rather than left in free pages: after /forget the
+            # erased text must not be recoverable from the file (checkpoint() then clears the WAL copy).
+            conn.execute("PRAGMA secure_delete = ON")
             self._migrate()
             self.open_error = None
         except sqlite3.Error as error:
@@ -170,6 +173,20 @@ class Database:
             return self.query_one("SELECT 1") is not None
         except sqlite3.Error:
             return False
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and truncate the WAL to zero bytes; True when complete.
+
+        Used after an erasure: until a checkpoint the WAL still holds the pages as they were before the
+        delete. It cannot complete while another connection is reading an older snapshot (False then;
+        SQLite's automatic checkpoints finish the job later).
+        """
+        try:
+            with self._lock:
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error:
+            return False
+        return int(busy) == 0
 
     @property
     def schema_version(self) -> int:
