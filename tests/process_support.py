@@ -74,7 +74,8 @@ def start_bot(
     """
     health_port = int(settings.pop("health_port", 0))
     config = workdir / f"{name}.yaml"
-    values = {"knowledge_dir": str(KNOWLEDGE), "log_level": "INFO", "health_port": health_port, **settings}
+    values = {"knowledge_dir": str(KNOWLEDGE), "log_level": "INFO", "health_port": health_port,
+              "operator_name": "Test Clinic", "operator_contact": "reception@example.org", **settings}
     config.write_text("".join(f"{key}: {json.dumps(value)}\n" for key, value in values.items()), encoding="utf-8")
     environment = {
         **os.environ,

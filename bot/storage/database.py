@@ -84,6 +84,7 @@ class Database:
         self._synchronous = synchronous.upper()
         self._lock = threading.RLock()
         self._depth = 0
+        self._checkpoint_after_commit = False
         self.open_error: sqlite3.Error | None = None
         self._conn = self._connect()
         self._identity = self._stat()
@@ -179,8 +180,14 @@ class Database:
 
         Used after an erasure: until a checkpoint the WAL still holds the pages as they were before the
         delete. It cannot complete while another connection is reading an older snapshot (False then;
-        SQLite's automatic checkpoints finish the job later).
+        SQLite's automatic checkpoints finish the job later). Inside a transaction (a whole update is
+        handled in one) it runs right after the outermost commit: before it, the erasure is not yet in
+        the WAL to be copied, and SQLite cannot checkpoint from inside a transaction.
         """
+        with self._lock:
+            if self._depth:
+                self._checkpoint_after_commit = True
+                return False
         try:
             with self._lock:
                 busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -220,6 +227,7 @@ class Database:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except BaseException:
+                self._checkpoint_after_commit = False
                 # SQLite may already have rolled back by itself (a full disk, an I/O error): then there
                 # is nothing to roll back, and the original error is the one worth raising.
                 if self._conn.in_transaction:
@@ -228,6 +236,9 @@ class Database:
                 raise
             finally:
                 self._depth = 0
+            if self._checkpoint_after_commit:
+                self._checkpoint_after_commit = False
+                self.checkpoint()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query and return all rows."""
