@@ -2,8 +2,14 @@
 
 Both channels (Telegram and console) and the CLI get their ``Assistant`` from here, so they share one
 configuration, one database file and one set of rules. ``Runtime.start(sender)`` starts the work that
-runs beside the conversation (reminder delivery and the retention purge); ``Runtime.stop()`` ends it
-and closes the database. The channel only supplies how to send.
+runs beside the conversation (reminder delivery, the retention purge and the storage monitor);
+``Runtime.stop()`` ends it, gives the instance lease up and closes the database. The channel only
+supplies how to send.
+
+The storage monitor runs every ``health_check_seconds``: it checks that the database file is still the
+one opened, writes the probe row (``StorageGuard.check``: this is how a degraded bot recovers by itself),
+and renews the instance lease (or takes it, if the database could not be written at start). A lease
+that another instance holds now sets ``lease_lost``: the channel must stop.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.assistant import Assistant, Services
 from bot.config import Settings
@@ -20,7 +27,17 @@ from bot.content import Content, ContentRef, load_content
 from bot.reminders.context import ReminderConfig, ReminderContext
 from bot.reminders.delivery import DeliveryLoop, Sender
 from bot.reminders.service import Reminders
-from bot.storage import Counters, Database, Privacy, UserRepository
+from bot.storage import (
+    Counters,
+    Database,
+    Inbox,
+    Lease,
+    LeaseHolder,
+    Privacy,
+    StorageGuard,
+    UserRepository,
+    is_storage_failure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +46,7 @@ PURGE_EVERY = timedelta(hours=6)
 # Reminder notices may use up to 27 of Telegram's ~30 messages/second: 3 stay free for answers to
 # people chatting while a burst of reminders goes out (the channel's limiter enforces the 30).
 REMINDER_RATE = 27.0
-STOP_TIMEOUT = 10.0  # seconds the delivery loop gets to finish the message in hand
+STOP_TIMEOUT = 3.0  # seconds the delivery loop gets to finish the message in hand (a stop must fit in 10 s)
 
 
 def utc_now() -> datetime:
@@ -41,13 +58,26 @@ class Runtime:
     """Everything a channel needs: the assistant and, when stateful, the database and reminders."""
 
     def __init__(
-        self, settings: Settings, assistant: Assistant, database: Database | None = None, reminders: Reminders | None = None
+        self,
+        settings: Settings,
+        assistant: Assistant,
+        database: Database | None = None,
+        reminders: Reminders | None = None,
+        *,
+        guard: StorageGuard | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         """Hold the built pieces; nothing runs until ``start``."""
         self.settings = settings
         self.assistant = assistant
         self.database = database
         self.reminders = reminders
+        self.clock = clock
+        self.guard = guard if guard is not None or database is None else StorageGuard(database, clock)
+        self.inbox = Inbox(database) if database is not None else None
+        self.lease = Lease(database, timedelta(seconds=settings.lease_seconds)) if database is not None else None
+        self.lease_lost = asyncio.Event()
+        self.wants_lease = True  # False for a console chat beside a running bot: never take its lease
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -59,14 +89,54 @@ class Runtime:
             log.info("chat migrated", extra={"event": "chat_migrated", "rows": moved})
 
     def database_ok(self) -> bool:
-        """Return True when the database answers a trivial query."""
-        return self.database is not None and self.database.ping()
+        """Return True when the database can be written (as last probed) and its file is still ours."""
+        return self.database is not None and self.guard is not None and self.guard.writable and self.guard.file_ok()
 
-    async def start(self, sender: Sender, *, clock: Clock = utc_now) -> None:
-        """Start reminder delivery (recovering rows a crash left in flight) and the retention purge."""
+    def acquire_lease(self) -> LeaseHolder | None:
+        """Take the instance lease; return the other holder when it has it.
+
+        A database that cannot be written cannot hold a lease either: then the bot runs without one
+        (degraded, so it still answers) and the monitor takes it once writing works.
+        """
+        if self.lease is None or self.guard is None:
+            return None
+        holder: LeaseHolder | None = None
+
+        def take() -> None:
+            nonlocal holder
+            assert self.lease is not None
+            holder = self.lease.acquire(self.clock())
+
+        if self.guard.writable:
+            self.guard.attempt(take)
+        return holder
+
+    def health(self) -> dict[str, Any]:
+        """Return what /healthz reports about the core: knowledge, database, lease, unfinished updates."""
+        report: dict[str, Any] = {"knowledge": bool(self.assistant.knowledge.passages)}
+        if self.database is None or self.guard is None:
+            return report
+        report["database"] = self.database_ok()
+        if self.guard.problem:
+            report["database_problem"] = self.guard.problem
+        if self.guard.last_probe is not None:
+            report["database_probed_seconds_ago"] = round((self.clock() - self.guard.last_probe).total_seconds(), 1)
+        report["lease"] = bool(self.lease and self.lease.held)
+        if self.inbox is not None and self.guard.writable:
+            with contextlib.suppress(Exception):
+                report["updates_unfinished"] = self.inbox.open_count()
+        return report
+
+    async def start(self, sender: Sender, *, clock: Clock | None = None, deliver: bool = True) -> None:
+        """Start reminder delivery (recovering rows a crash left in flight), the purge and the monitor.
+
+        ``deliver=False`` (a console chat while another instance holds the lease): only the monitor.
+        """
         database = self.database
         if database is None or self.reminders is None:
             return
+        self.wants_lease = deliver
+        clock = clock or self.clock
         content = self.assistant.content
         loop = DeliveryLoop(
             database,
@@ -74,33 +144,83 @@ class Runtime:
             lambda: content.current.reminders.texts,
             clock=clock,
             max_per_second=min(REMINDER_RATE, self.settings.telegram_max_per_second or REMINDER_RATE),
+            storage=self.guard,
         )
         self._stop.clear()
 
         async def background() -> None:
-            purge = _purge_forever(Privacy(database), self.settings.retention_days, self._stop, clock)
-            await asyncio.gather(loop.run_forever(self._stop), purge)
+            if not deliver:
+                await self._monitor()
+                return
+            purge = _purge_forever(Privacy(database), self.settings.retention_days, self._stop, clock, self.guard)
+            await asyncio.gather(loop.run_forever(self._stop), purge, self._monitor())
 
-        self._task = asyncio.create_task(background(), name="reminder-delivery")
+        self._task = asyncio.create_task(background(), name="runtime-background")
+
+    async def _monitor(self) -> None:
+        """Every ``health_check_seconds``: file, write probe (recovery), lease renewal."""
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.health_check_seconds)
+            if self._stop.is_set():
+                return
+            try:
+                self.check_now()
+            except Exception:  # the monitor must outlive any surprise
+                log.exception("storage monitor failed")
+
+    def check_now(self) -> None:
+        """Run one monitor round: file and write probe, then renew the lease (or take it, if not held yet)."""
+        if self.guard is None or self.lease is None or not self.guard.check() or not self.wants_lease:
+            return
+        now = self.clock()
+        try:
+            if self.lease.held:
+                kept, holder = self.lease.renew(now), None
+            else:
+                holder = self.lease.acquire(now)
+                kept = holder is None
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            self.guard.failed(error)
+            return
+        if not kept and not self.lease_lost.is_set():
+            held_by = f" ({holder.describe()})" if holder is not None else ""
+            log.error("another instance holds the database lease%s; stopping this one", held_by,
+                      extra={"event": "lease_lost"})
+            self.lease_lost.set()
 
     async def stop(self) -> None:
-        """Stop background work (the message in hand is finished) and close the database."""
+        """Stop background work (the message in hand is finished), give the lease up, close the database."""
         self._stop.set()
         if self._task is not None:
-            await asyncio.wait([self._task], timeout=STOP_TIMEOUT)
+            done, _ = await asyncio.wait([self._task], timeout=STOP_TIMEOUT)
+            if not done:  # a send stuck in retries: its row stays 'sending' and is re-queued at the next start
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._task
             self._task = None
+        if self.lease is not None and not self.lease_lost.is_set():
+            self.lease.release()
         if self.database is not None:
             self.database.close()
 
 
-async def _purge_forever(privacy: Privacy, retention_days: int, stop: asyncio.Event, clock: Clock) -> None:
+async def _purge_forever(
+    privacy: Privacy, retention_days: int, stop: asyncio.Event, clock: Clock, guard: StorageGuard | None
+) -> None:
     while not stop.is_set():
-        try:
-            deleted = privacy.purge_old(clock(), retention_days)
-            if deleted:
-                log.info("purged %d old reminder rows", deleted)
-        except Exception:  # retention must never take the bot down
-            log.exception("retention purge failed")
+        if guard is None or guard.writable:
+            try:
+                deleted = privacy.purge_old(clock(), retention_days)
+                if deleted:
+                    log.info("purged %d old rows", deleted)
+            except Exception as error:  # retention must never take the bot down
+                if guard is not None and is_storage_failure(error):
+                    guard.failed(error)
+                else:
+                    log.exception("retention purge failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PURGE_EVERY.total_seconds())
 
@@ -115,10 +235,16 @@ def build_assistant(settings: Settings) -> Assistant:
     return Assistant(load_settings_content(settings), settings, reload_content=lambda: load_settings_content(settings))
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Return the full assistant with its database and reminder service."""
+def open_database(settings: Settings) -> Database:
+    """Open (creating and migrating) the database file named in the settings."""
+    return Database(settings.database)
+
+
+def build_runtime(settings: Settings, database: Database | None = None, *, clock: Clock = utc_now) -> Runtime:
+    """Return the full assistant with its database and reminder service (``database`` if already open)."""
     content = ContentRef(load_settings_content(settings))
-    database = Database(settings.database)
+    database = database or open_database(settings)
+    guard = StorageGuard(database, clock)
     config = ReminderConfig(
         default_timezone=settings.default_timezone,
         default_offsets=settings.reminder_offsets_days,
@@ -126,6 +252,6 @@ def build_runtime(settings: Settings) -> Runtime:
         max_active=settings.max_active_reminders,
     )
     reminders = Reminders(ReminderContext(database, lambda: content.current.reminders, config))
-    services = Services(UserRepository(database), Counters(database), Privacy(database), reminders)
+    services = Services(UserRepository(database), Counters(database), Privacy(database), reminders, guard)
     assistant = Assistant(content, settings, services, reload_content=lambda: load_settings_content(settings))
-    return Runtime(settings, assistant, database, reminders)
+    return Runtime(settings, assistant, database, reminders, guard=guard, clock=clock)

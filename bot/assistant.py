@@ -4,6 +4,11 @@ Owns the order of things for every message: groups (only messages addressed to t
 input hygiene, safety triage (an emergency is answered first and alone, before consent, flows and
 anything else), first-contact consent, commands (through the ``Router``), a guided flow's next step,
 and finally the question itself. No Telegram import here: the channels render what this returns.
+
+Storage never stands between a patient and an answer: triage runs before the first write, a message's
+writes share one transaction (with the channel's record of the update), and when the database cannot be
+written (``StorageGuard``) the message is answered without it; features that need storage say they are
+unavailable right now, and each user is told once per outage under an answer.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from bot.models import Block, Button, Incoming, Reply, ReplyKind
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
 from bot.safety.triage import MAX_TRIAGE_CHARS
+from bot.storage import is_storage_failure
 from bot.text import clean_message
 from bot.texts import Texts
 
-__all__ = ["Assistant", "FloodGuard", "Gate", "Services"]
+__all__ = ["Assistant", "FloodGuard", "Gate", "Record", "Services"]
+# The channel's "this update is applied and these are its replies", run inside the message's transaction.
+Record = Callable[[list[Reply]], None]
 
 # Typed consent: the whole message says "I understand" / "ok" / "I agree" (and nothing else).
 _AGREES = re.compile(
@@ -114,6 +122,7 @@ class Assistant:
         ]
         self.router = Router(groups)
         self.answers = Answers(self.deps)
+        self._told: dict[int, int] = {}  # user -> the degraded period they were told about
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -134,8 +143,14 @@ class Assistant:
         return self.answers.answer(text, self.content.current.triage.check(text), None, datetime.now(UTC))
 
     # --- messages ---------------------------------------------------------------------------------
-    def handle(self, message: Incoming, now: datetime) -> list[Reply]:
-        """Return the replies to one incoming text message."""
+    def handle(self, message: Incoming, now: datetime, record: Record | None = None) -> list[Reply]:
+        """Return the replies to one incoming text message.
+
+        With a database, the message's writes run in one transaction, and ``record(replies)`` (the
+        channel's "this update is applied, these are its replies") joins it: all of it or none of it is
+        committed. When the database cannot be written the message is answered without it (see
+        ``StorageGuard``): triage, answers and the emergency reply never wait for storage.
+        """
         if message.is_group and not message.addressed_to_bot:
             return []
         # An anonymous admin's or a channel's messages all carry one shared sender: count them per chat.
@@ -148,16 +163,38 @@ class Assistant:
         if not text:
             return [self.deps.note_error("empty_message")]
         if not message.is_person:
-            return self._general_only(message, text, now)
-        was_cut = len(text) > self.settings.max_message_chars
+            return self._stored(lambda: self._general_only(message, text, now), record)
+        if record is None and self.is_slow(message):
+            # /reload runs in a worker thread: it writes nothing, and a transaction held for its seconds
+            # would make every other message wait for the database.
+            return self._respond(message, text, now)
+        return self._stored(lambda: self._respond(message, text, now), record)
+
+    def _stored(self, respond: Callable[[], list[Reply]], record: Record | None) -> list[Reply]:
+        """Run ``respond`` in one transaction with ``record``, or without storage when it fails."""
+        guard = self.deps.services.storage
+
+        def work() -> list[Reply]:
+            replies = respond()
+            if record is not None:
+                record(replies)
+            return replies
+
+        if guard is None:
+            return work()
+        replies, _ = guard.apply(work, respond)  # the fallback runs with the guard degraded: no writes
+        return replies
+
+    def _respond(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
         users = self.deps.services.users
-        if users is not None:
-            # Reminders go to the person's private chat (its id is the user id), never to a group.
-            users.upsert(message.user_id, message.user_id if message.is_group else message.chat_id, now)
+        storage_ok = self.deps.storage_ok()
+        chat = message.user_id if message.is_group else message.chat_id  # reminders go to the private chat
         command = _COMMAND.match(text)
         if command:
+            if users is not None and storage_ok:
+                users.upsert(message.user_id, chat, now)  # commands rely on the user's row
             return self._command(message, command.group(1).lower(), (command.group(3) or "").strip(), now)
-        verdict = self.content.current.triage.check(text)
+        verdict = self.content.current.triage.check(text)  # before any write: it must not wait for storage
         if verdict.urgent is not None:
             self.deps.count("urgent", now)
             return [self.deps.compose.urgent(verdict)]  # before consent, flows and everything else
@@ -165,8 +202,10 @@ class Assistant:
             if _AGREES.match(text):  # "ok", "i understand": as good as the button
                 return self.general.accept(message, now)
             return self._consent_needed()
+        if users is not None and storage_ok:
+            users.upsert(message.user_id, chat, now)
         reminders = self.deps.services.reminders
-        private = reminders is not None and not message.is_group  # guided flows live in the private chat
+        private = reminders is not None and storage_ok and not message.is_group  # flows live in the private chat
         if reminders is not None and private:
             flow = reminders.continue_flow(
                 message, text, now, asks=lambda typed: verdict.medication or self.answers.is_question(typed)
@@ -179,18 +218,26 @@ class Assistant:
                 offer = reminders.offer(message, text, now)
                 if offer is not None:
                     return offer
-        audience = users.audience(message.user_id) if users is not None else None
-        ask = users is not None and not audience and not message.is_group
+        audience = self.deps.audience(message.user_id)
+        ask = users is not None and storage_ok and not audience and not message.is_group
         replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
-        if was_cut:
+        if len(text) > self.settings.max_message_chars:
             replies.insert(0, self.deps.note("too_long", limit=self.settings.max_message_chars))
         if reminders is not None and private:
             paused = reminders.paused(message, now)  # a question asked mid-flow: offer to carry on
             if paused is not None:
                 replies.append(paused)
-        return replies
+        return replies + self._degraded_note(message.user_id)
+
+    def _degraded_note(self, user_id: int) -> list[Reply]:
+        """Say once per outage (and per user) that reminders are unavailable, under an answer."""
+        guard = self.deps.services.storage
+        if guard is None or guard.writable or self._told.get(user_id) == guard.episode:
+            return []
+        self._told[user_id] = guard.episode
+        return [self.deps.note("storage_degraded")]
 
     def non_text(self, message: Incoming) -> list[Reply]:
         """Return the reply to a sticker, photo, voice note or file."""
@@ -207,7 +254,20 @@ class Assistant:
             return [self._to_private_chat(command.name)]
         if not route.before_consent and not self.deps.accepted(message.user_id):
             return self._consent_needed()
-        return route.handler(message, args, now)
+        return self._run(route.storage, lambda: route.handler(message, args, now))
+
+    def _run(self, needs_storage: bool, handler: Callable[[], list[Reply]]) -> list[Reply]:
+        """Run a command or button handler; while the database cannot be written, only if it needs none."""
+        if self.deps.storage_ok():
+            return handler()  # a storage failure propagates: the guard rolls back and answers without it
+        if needs_storage:
+            return [self.deps.note("storage_unavailable")]
+        try:
+            return handler()
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            return [self.deps.note("storage_unavailable")]
 
     def is_slow(self, message: Incoming) -> bool:
         """Return True when a message is a command that takes long (``/reload``), so an async channel can
@@ -234,7 +294,7 @@ class Assistant:
                 return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
             if found.personal:
                 return [self.deps.note("not_a_person")]
-            return route.handler(message, (command.group(3) or "").strip(), now)
+            return self._run(route.storage, lambda: route.handler(message, (command.group(3) or "").strip(), now))
         verdict = self.content.current.triage.check(text)
         if verdict.urgent is not None:
             self.deps.count("urgent", now)
@@ -251,8 +311,13 @@ class Assistant:
         return Reply(ReplyKind.INFO, (Block(texts.get("personal_in_group")),), ((button,),))
 
     # --- buttons ----------------------------------------------------------------------------------
-    def handle_button(self, user_id: int, chat_id: int, data: str, now: datetime) -> list[Reply]:
-        """Return the replies to a button press; unknown, stale or malformed data gets a kind notice."""
+    def handle_button(
+        self, user_id: int, chat_id: int, data: str, now: datetime, record: Record | None = None
+    ) -> list[Reply]:
+        """Return the replies to a button press; unknown, stale or malformed data gets a kind notice.
+
+        ``record`` joins the press's transaction as in :meth:`handle`.
+        """
         payload = buttons.unpack(data)
         if payload is None:
             return [self.deps.compose.expired()]
@@ -264,11 +329,16 @@ class Assistant:
         route = self.router.button(payload)
         if route is None:
             return [self.deps.compose.expired()]
-        if route.personal and chat_id != user_id:  # a private chat's id is its user's id
+        found = route
+        if found.personal and chat_id != user_id:  # a private chat's id is its user's id
             return [self._to_private_chat("")]
-        if not route.before_consent and not self.deps.accepted(user_id):
-            return self._consent_needed()
-        replies = route(Incoming(user_id, chat_id, ""), payload, now)
+
+        def respond() -> list[Reply]:
+            if not found.before_consent and not self.deps.accepted(user_id):
+                return self._consent_needed()
+            return self._run(found.storage, lambda: found(Incoming(user_id, chat_id, ""), payload, now))
+
+        replies = self._stored(respond, record)
         if isinstance(payload, buttons.Forget) and payload.confirm:
             self.flood.forget(user_id)
             self.answers.forget(chat_id)

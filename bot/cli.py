@@ -178,7 +178,7 @@ def _cmd_run(settings: Settings, options: argparse.Namespace, out: TextIO) -> in
     check_for_telegram(settings, webhook=webhook)
     from bot.channels.telegram import run_telegram
 
-    return run_telegram(settings, webhook=webhook)
+    return run_telegram(settings, webhook=webhook, standby=bool(getattr(options, "standby", False)))
 
 
 def _cmd_reload(settings: Settings, options: argparse.Namespace, out: TextIO) -> int:
@@ -194,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run on Telegram (with TELEGRAM_BOT_TOKEN) or as a console chat")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook instead of polling")
+    run.add_argument("--standby", action="store_true",
+                     help="wait for the running bot's database lease and take over when it stops (instead of exiting)")
     chat = sub.add_parser("chat", help="console chat (reads stdin, one message per line)")
     chat.add_argument("--user-id", type=int, default=1, help="the console user's id in the database")
     ask = sub.add_parser("ask", help="answer questions (argument, or one per stdin line)")

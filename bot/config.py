@@ -65,6 +65,10 @@ OPTIONS: tuple[Option, ...] = (
            env="TELEGRAM_API_BASE_URL"),
     Option("telegram_max_per_second", "float", 30.0, "bot-wide sending limit; 0 turns the limiter off", minimum=0),
     Option("telegram_concurrency", "int", 32, "updates processed at once", minimum=1),
+    Option("telegram_chat_seconds", "float", 1.0,
+           "seconds between two messages to one chat (Telegram: about one per second); 0 turns it off", minimum=0),
+    Option("telegram_group_per_minute", "int", 20, "most messages to one group in any minute (Telegram: 20)",
+           minimum=1),
     Option("knowledge_dir", "path", DEFAULT_KNOWLEDGE,
            "the knowledge folder (default: the one shipped with the bot; `patient-bot knowledge init DIR` copies it)",
            env="PATIENT_BOT_KNOWLEDGE"),
@@ -98,6 +102,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0, maximum=65535),
     Option("console_files_dir", "path", None,
            "where the console chat saves files such as /calendar's .ics (default: console-files beside the database)"),
+    Option("health_check_seconds", "float", 10.0,
+           "how often the database is probed with a real write (and the webhook checked) for /healthz", minimum=0.2),
+    Option("lease_seconds", "float", 30.0,
+           "the instance lease on the database lasts this long unless renewed (renewed every third of it)", minimum=1),
+    Option("stop_grace_seconds", "float", 8.0,
+           "on SIGTERM, time for replies in hand before unsent ones are left in the database for the next start",
+           minimum=0),
 )
 OPTION = {option.name: option for option in OPTIONS}
 # Environment variable -> settings key it overrides.
@@ -112,6 +123,8 @@ class Settings:
     telegram_api_base_url: str | None = None
     telegram_max_per_second: float = 30.0
     telegram_concurrency: int = 32
+    telegram_chat_seconds: float = 1.0
+    telegram_group_per_minute: int = 20
     knowledge_dir: Path = DEFAULT_KNOWLEDGE
     database: Path = Path("data/patient-bot.sqlite3")
     emergency_number: str = "112"
@@ -137,6 +150,9 @@ class Settings:
     webhook_secret_token: str | None = field(default=None, repr=False)
     health_port: int = 8080
     console_files_dir: Path | None = None
+    health_check_seconds: float = 10.0
+    lease_seconds: float = 30.0
+    stop_grace_seconds: float = 8.0
 
     @property
     def timezone(self) -> ZoneInfo:

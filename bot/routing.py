@@ -27,6 +27,9 @@ class CommandRoute:
 
     handler: CommandHandler
     before_consent: bool = False  # works before the disclaimer is accepted (it explains the bot or erases data)
+    # Needs to write the database: while it cannot be written the command answers "unavailable right now"
+    # instead of running. Read-only commands (help, glossary...) say storage=False and keep working.
+    storage: bool = True
     slow: bool = False  # takes long (a reload): an async channel runs it off its event loop so answers keep flowing
 
 
@@ -37,6 +40,7 @@ class ButtonRoute(Generic[T]):
     kind: type[T]
     handler: Callable[[Incoming, T, datetime], list[Reply]]
     before_consent: bool = False
+    storage: bool = True  # as for CommandRoute
     personal: bool = False  # acts on the presser's own data: private chat only
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]:
@@ -54,6 +58,9 @@ class AnyButtonRoute(Protocol):
 
     @property
     def before_consent(self) -> bool: ...
+
+    @property
+    def storage(self) -> bool: ...
 
     @property
     def personal(self) -> bool: ...

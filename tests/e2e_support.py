@@ -91,9 +91,13 @@ async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Running
             database=tmp_path / "bot.sqlite3",
             health_port=0,
             admin_ids=(ADMIN,),
+            # The fake server enforces no per-chat limit unless a test asks for one (tests/test_pacing.py),
+            # so conversations here are not slowed to Telegram's one message per second per chat.
+            telegram_chat_seconds=0.0,
         )
         settings = replace(settings, **overrides)
         runtime = build_runtime(settings)
+        assert runtime.acquire_lease() is None  # as `patient-bot run` does, before any call to Telegram
         app = build_application(settings, runtime)
         async with app:
             await app.post_init(app)  # run_polling would call it; we drive the parts ourselves

@@ -86,13 +86,17 @@ async def test_health_endpoint_reports_knowledge_and_database() -> None:
         return int(head.split()[1]), json.loads(body)
 
     port = _free_port()
-    state = {"db": True}
-    server = await start_health_server("127.0.0.1", port, lambda: True, lambda: state["db"])
+    state: dict[str, object] = {"knowledge": True, "database": True}
+    server = await start_health_server("127.0.0.1", port, lambda: dict(state))
     try:
         assert await get(port, "/healthz") == (200, {"status": "ok", "knowledge": True, "database": True})
-        state["db"] = False
+        state["database"] = False
+        state["database_problem"] = "database or disk is full"
         status, body = await get(port, "/healthz")
-        assert status == 503 and body["database"] is False
+        assert status == 503 and body["status"] == "degraded" and body["database"] is False
+        assert body["database_problem"] == "database or disk is full"
+        state.update(database=True, webhook=False)
+        assert (await get(port, "/healthz"))[0] == 503
         assert (await get(port, "/other"))[0] == 404
     finally:
         server.close()

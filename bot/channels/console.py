@@ -118,7 +118,10 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     if notice:
         out.write(runtime.assistant.texts.get("console_notice", files=session.attachments_dir) + "\n\n")
     interactive = stdin.isatty()
-    await runtime.start(ConsoleSender(session))
+    # A running Telegram bot holds the database's lease: then this chat works on the same data but leaves
+    # reminder delivery to that bot (their notices are for Telegram, not for this console).
+    deliver = runtime.acquire_lease() is None
+    await runtime.start(ConsoleSender(session), deliver=deliver)
     loop = asyncio.get_running_loop()
     try:
         while True:

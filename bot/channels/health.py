@@ -1,7 +1,10 @@
 """A tiny HTTP health endpoint (``GET /healthz``) for container health checks and load balancers.
 
-Reports whether the knowledge is loaded and the database answers; 200 when both are fine, 503 if not.
-Standard library only, so it runs the same in polling and webhook mode and costs nothing at start-up.
+Reports what the bot knows about itself (``Runtime.health`` and the channel's additions): knowledge
+loaded; database writable by the last real write probe and its file still the one opened; the instance
+lease held; in webhook mode, Telegram's webhook still this instance's. 200 with ``"status": "ok"`` when
+every check is true, 503 with ``"status": "degraded"`` and the reasons when one is false. Standard
+library only, so it runs the same in polling and webhook mode and costs nothing at start-up.
 """
 
 from __future__ import annotations
@@ -9,26 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger("bot.health")
+CHECKS = ("knowledge", "database", "lease", "webhook")  # a false one makes the bot degraded
 
 
-def health_status(knowledge_ok: Callable[[], bool], database_ok: Callable[[], bool]) -> tuple[int, dict[str, object]]:
-    """Return (HTTP status, body) from the two checks; a check that raises counts as failed."""
-    checks: dict[str, object] = {}
-    for name, check in (("knowledge", knowledge_ok), ("database", database_ok)):
-        try:
-            checks[name] = bool(check())
-        except Exception:  # any failure of a check is "not healthy", never a crash of the endpoint
-            checks[name] = False
-    healthy = all(checks.values())
-    return (200 if healthy else 503), {"status": "ok" if healthy else "unhealthy", **checks}
+def health_status(report: Callable[[], Mapping[str, object]]) -> tuple[int, dict[str, object]]:
+    """Return (HTTP status, body) from the report; a report that raises counts as degraded."""
+    try:
+        body = dict(report())
+    except Exception:  # any failure of a check is "not healthy", never a crash of the endpoint
+        body = {"knowledge": False, "report_failed": True}
+    healthy = all(body.get(name) is not False for name in CHECKS)
+    return (200 if healthy else 503), {"status": "ok" if healthy else "degraded", **body}
 
 
-async def start_health_server(
-    host: str, port: int, knowledge_ok: Callable[[], bool], database_ok: Callable[[], bool]
-) -> asyncio.Server:
+async def start_health_server(host: str, port: int, report: Callable[[], Mapping[str, object]]) -> asyncio.Server:
     """Start serving /healthz on host:port and return the server (close it to stop)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -36,7 +36,7 @@ async def start_health_server(
             request = await asyncio.wait_for(reader.readline(), timeout=5)
             parts = request.decode("latin-1").split()
             if len(parts) >= 2 and parts[0] == "GET" and parts[1].split("?")[0] == "/healthz":
-                status, body = health_status(knowledge_ok, database_ok)
+                status, body = health_status(report)
             else:
                 status, body = 404, {"status": "not found"}
             payload = json.dumps(body).encode()

@@ -1,9 +1,12 @@
 """The Telegram channel: python-telegram-bot handlers that extract, call the assistant, render and send.
 
-Owns everything Telegram-specific: the Application (builder, rate limiter, command menu in post_init,
-error handler, graceful shutdown through PTB's stop signals), deciding whether a group message is
-addressed to the bot, sending rendered messages and files, editing on button presses, and mapping PTB
-errors to the delivery loop's core exceptions. Handlers stay a few lines each; the logic is in the core.
+Owns everything Telegram-specific: the Application (builder, the durable update queue, per-chat pacing
+in front of the bot-wide rate limiter, command menu and replay of unfinished updates in post_init, error
+handler), deciding whether a group message is addressed to the bot, and mapping PTB errors to the
+delivery loop's core exceptions. Handlers stay a few lines each: they hand the update to ``UpdateWork``
+(``telegram_updates.py``: applied once, replies recorded with it) whose replies go out through the
+``Outbox`` (``telegram_outbox.py``: per chat, in order, recorded as sent). Starting and stopping the
+process (lease, signals, graceful stop) is ``telegram_run.py``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from typing import Any
 from telegram import (
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -34,43 +35,31 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.app import Runtime, build_runtime
+from bot.app import Runtime
+from bot.assistant import Record
 from bot.channels.control import remove_pid, write_pid
 from bot.channels.health import start_health_server
 from bot.channels.telegram_html import render_reply
+from bot.channels.telegram_outbox import Outbox, keyboard
+from bot.channels.telegram_pacing import ChatPacer, PacedRateLimiter
+from bot.channels.telegram_updates import DurableUpdateQueue, UpdateWork
+from bot.channels.telegram_webhook import WebhookWatch
 from bot.config import Settings
-from bot.logs import configure_logging, user_ref
+from bot.logs import user_ref
 from bot.models import Incoming, Reply
 
 log = logging.getLogger("bot.telegram")
 SEND_CONNECTIONS = 8
 POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
+OUTBOX_GRACE = 3.0  # seconds, at stop, for the outbox's messages in hand (the rest waits for the next start)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def keyboard(rows: tuple[tuple[Any, ...], ...], username: str | None = None) -> InlineKeyboardMarkup | None:
-    """Return the inline keyboard for rendered button rows, or None without buttons.
-
-    A button with ``private_start`` becomes a deep link to the private chat with the bot
-    (``https://t.me/<bot>?start=<payload>``, Telegram's documented deep-link form); without the bot's
-    username it cannot be built and is left out.
-    """
-
-    def button(b: Any) -> InlineKeyboardButton | None:
-        start = getattr(b, "private_start", None)
-        if start is None:
-            return InlineKeyboardButton(b.label, callback_data=b.data)
-        return InlineKeyboardButton(b.label, url=f"https://t.me/{username}?start={start}") if username else None
-
-    built = [[k for k in map(button, row) if k is not None] for row in rows]
-    built = [row for row in built if row]
-    return InlineKeyboardMarkup(built) if built else None
 
 
 async def send_replies(
@@ -133,16 +122,20 @@ def addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) ->
 
 
 class BotData:
-    """The application's shared data (PTB's ``bot_data``), typed: the runtime and the health server."""
+    """The application's shared data (PTB's ``bot_data``), typed: runtime, update work, health server."""
 
     def __init__(self) -> None:
-        """Start empty; ``build_application`` sets the runtime."""
+        """Start empty; ``build_application`` sets the runtime and the update work."""
         self.runtime: Runtime | None = None
+        self.work: UpdateWork | None = None
+        self.outbox: Outbox | None = None
+        self.queue: DurableUpdateQueue | None = None
         self.health: asyncio.Server | None = None
+        self.webhook: WebhookWatch | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """PTB's callback context with the runtime as a typed attribute."""
+    """PTB's callback context with the runtime and the update work as typed attributes."""
 
     @property
     def runtime(self) -> Runtime:
@@ -150,6 +143,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         runtime = self.bot_data.runtime
         assert runtime is not None, "build_application sets the runtime"
         return runtime
+
+    @property
+    def work(self) -> UpdateWork:
+        """Return the update work (durable handling and sending)."""
+        work = self.bot_data.work
+        assert work is not None, "build_application sets the update work"
+        return work
 
 
 App = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
@@ -193,38 +193,55 @@ async def on_text(update: Update, context: BotContext) -> None:
     """Answer a text message or command (edited messages are answered like new ones)."""
     incoming = _incoming(update, context)
     if incoming is None:
+        context.work.finish(update.update_id)
         return
-    runtime = context.runtime
+    runtime, now = context.runtime, _now()
     if runtime.assistant.is_slow(incoming):  # /reload: built in a worker thread, answers keep flowing
-        replies = await asyncio.to_thread(runtime.assistant.handle, incoming, _now())
-    else:
-        replies = runtime.assistant.handle(incoming, _now())
-    _log_event("message", incoming, replies, runtime)
-    await send_replies(context.bot, incoming.chat_id, replies, runtime=runtime)
+        replies = await asyncio.to_thread(runtime.assistant.handle, incoming, now)
+        _log_event("message", incoming, replies, runtime)
+        context.work.handle(update, incoming.chat_id, lambda record: replies)
+        return
+
+    def compute(record: Record) -> list[Reply]:
+        replies = runtime.assistant.handle(incoming, now, record)
+        _log_event("message", incoming, replies, runtime)
+        return replies
+
+    context.work.handle(update, incoming.chat_id, compute)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
     """Answer stickers, photos, voice notes and files with a kind "text only" note."""
     incoming = _incoming(update, context)
     if incoming is None:
+        context.work.finish(update.update_id)
         return
-    replies = context.runtime.assistant.non_text(incoming)
-    await send_replies(context.bot, incoming.chat_id, replies, runtime=context.runtime)
+    assistant = context.runtime.assistant
+    context.work.handle(update, incoming.chat_id, lambda record: assistant.non_text(incoming))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """Answer a button press: validate through the core, then edit or send; always stop the spinner."""
+    """Answer a button press: validate through the core, queue the edit or reply; always stop the spinner."""
     query: CallbackQuery | None = update.callback_query
     if query is None or query.from_user is None:
+        context.work.finish(update.update_id)
         return
     message = query.message if isinstance(query.message, Message) else None
     chat_id = message.chat.id if message is not None else query.from_user.id
-    runtime = context.runtime
-    replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", _now())
-    notice = next((r.notice for r in replies if r.notice), None)
-    with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
-        await query.answer(notice)
-    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message, runtime=runtime)
+    runtime, now, user_id = context.runtime, _now(), query.from_user.id
+    notices: list[str] = []
+
+    def compute(record: Record) -> list[Reply]:
+        def keep(replies: list[Reply]) -> None:
+            record([r for r in replies if r.blocks])
+
+        replies = runtime.assistant.handle_button(user_id, chat_id, query.data or "", now, keep)
+        notices.extend(r.notice for r in replies if r.notice)
+        return [r for r in replies if r.blocks]
+
+    context.work.handle(update, chat_id, compute, pressed=message.message_id if message is not None else None)
+    with contextlib.suppress(TelegramError):  # a query too old to answer: the reply still goes out
+        await query.answer(notices[0] if notices else None)
 
 
 async def on_migrate(update: Update, context: BotContext) -> None:
@@ -232,18 +249,27 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id is not None:
         context.runtime.move_chat(message.chat.id, message.migrate_to_chat_id)
+    context.work.finish(update.update_id)
+
+
+async def on_unhandled(update: object, context: BotContext) -> None:
+    """An update no handler takes (a service message...): nothing to answer, so it is done."""
+    if isinstance(update, Update):
+        context.work.finish(update.update_id)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log an error without message text or names, and apologise to the user when there is one."""
+    """Log an error without message text or names, apologise to the user, and close the update."""
     error = context.error
     log.error("handler error", extra={"event": "error", "error": type(error).__name__ if error else None})
-    if isinstance(update, Update) and update.effective_chat is not None:
-        runtime = context.runtime
-        try:
-            await context.bot.send_message(update.effective_chat.id, runtime.assistant.texts.get("error"))
-        except TelegramError:
-            log.warning("could not send apology", extra={"event": "apology_failed"})
+    if isinstance(update, Update):
+        context.work.finish(update.update_id)  # never replayed: it would fail the same way
+        if update.effective_chat is not None:
+            runtime = context.runtime
+            try:
+                await context.bot.send_message(update.effective_chat.id, runtime.assistant.texts.get("error"))
+            except TelegramError:
+                log.warning("could not send apology", extra={"event": "apology_failed"})
 
 
 def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Runtime) -> None:
@@ -299,26 +325,40 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    overall = None
     if settings.telegram_max_per_second > 0:
-        limiter: AIORateLimiter = AIORateLimiter(overall_max_rate=settings.telegram_max_per_second, max_retries=3)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for BaseRateLimiter[None]
+        # group_max_rate=0: groups are paced by ChatPacer's stricter window (20 in any minute).
+        overall = AIORateLimiter(overall_max_rate=settings.telegram_max_per_second, group_max_rate=0, max_retries=3)
+    pacer = ChatPacer(settings.telegram_chat_seconds, settings.telegram_group_per_minute)
+    builder = builder.rate_limiter(PacedRateLimiter(pacer, overall))  # type: ignore[arg-type]  # PTB types it for BaseRateLimiter[None]
+    queue: DurableUpdateQueue | None = None
+    if runtime.inbox is not None and runtime.guard is not None:
+        queue = DurableUpdateQueue(runtime.inbox, runtime.guard, runtime.clock)
+        builder = builder.update_queue(queue)
 
     async def post_init(app: App) -> None:
         texts = runtime.assistant.texts
         commands = [BotCommand(c.name, c.description) for c in texts.commands if not c.admin]
         await app.bot.set_my_commands(commands)
+        if queue is not None and work is not None:
+            work.replay(queue, app.bot)  # before the first fetch: unfinished updates first, oldest first
         await runtime.start(TelegramSender(app.bot, runtime))
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
         if settings.health_port:
             app.bot_data.health = await start_health_server(
-                settings.webhook_listen, settings.health_port,
-                lambda: bool(runtime.assistant.knowledge.passages), runtime.database_ok,
+                settings.webhook_listen, settings.health_port, lambda: health_report(runtime, app.bot_data)
             )
         log.info("bot started", extra={"event": "started", "mode": "telegram"})
 
     async def post_stop(app: App) -> None:
+        left = await outbox.close(min(OUTBOX_GRACE, settings.stop_grace_seconds))
+        if left:
+            log.info("%d replies left for the next start", left, extra={"event": "stopped_with_work", "count": left})
+        watch = app.bot_data.webhook
+        if watch is not None:
+            watch.stop()
         health = app.bot_data.health
         if health is not None:
             health.close()
@@ -337,25 +377,35 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
     # keep-alive connections carry ~30 messages/s to Telegram; a request waits for a free one instead.
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app: App = builder.concurrent_updates(settings.telegram_concurrency).build()
+    outbox = Outbox(app.bot, runtime.inbox, runtime.guard, runtime.clock, moved=runtime.move_chat)
+    work = UpdateWork(runtime.inbox, runtime.guard, outbox, runtime.clock) if runtime.inbox and runtime.guard else None
     app.bot_data.runtime = runtime
+    app.bot_data.outbox = outbox
+    app.bot_data.queue = queue
+    app.bot_data.work = work
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))
+    app.add_handler(TypeHandler(Update, on_unhandled))  # last: only what no handler above took
     app.add_error_handler(on_error)
     return app
 
 
-def run_telegram(settings: Settings, webhook: bool = False) -> int:
-    """Run the bot on Telegram until SIGINT/SIGTERM; return the exit code."""
-    configure_logging(settings.log_level, settings.telegram_token, settings.log_hash_key,
-                      debug_text=settings.debug_log_text)
-    runtime = build_runtime(settings)
-    app = build_application(settings, runtime)
-    allowed = ["message", "edited_message", "callback_query"]
-    if webhook:
-        from bot.channels.telegram_webhook import run_webhook
+def health_report(runtime: Runtime, data: BotData) -> dict[str, Any]:
+    """Return /healthz's body: the runtime's checks, replies waiting to go out and, with a webhook, its owner."""
+    report = runtime.health()
+    if data.outbox is not None:
+        report["chats_with_replies_waiting"] = data.outbox.busy_chats
+    if data.webhook is not None:
+        report["webhook"] = data.webhook.ok
+        if data.webhook.problem:
+            report["webhook_problem"] = data.webhook.problem
+    return report
 
-        return run_webhook(app, settings, runtime, allowed)
-    app.run_polling(allowed_updates=allowed, drop_pending_updates=False)
-    return 0
+
+def run_telegram(settings: Settings, webhook: bool = False, standby: bool = False) -> int:
+    """Run the bot on Telegram until SIGINT/SIGTERM; return the exit code (see ``telegram_run``)."""
+    from bot.channels.telegram_run import run
+
+    return run(settings, webhook=webhook, standby=standby)

@@ -24,17 +24,19 @@ class AnswerCommands:
 
     def commands(self) -> Mapping[str, CommandRoute]:
         """Return /glossary."""
-        return {"glossary": CommandRoute(self.glossary), "audience": CommandRoute(self.audience)}
+        return {"glossary": CommandRoute(self.glossary, storage=False), "audience": CommandRoute(self.audience)}
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
         """Return the buttons shown under answers and in the glossary browser."""
         # Each lambda reads self.deps.compose when pressed, so a reload's new knowledge is used.
         return (
-            ButtonRoute(MorePassages, lambda message, data, now: [self.deps.compose.more(self._ids(data.ids))]),
-            ButtonRoute(Define, lambda message, data, now: [self._entry(data.entry, alternatives=False)]),
-            ButtonRoute(DefineAlternatives, lambda message, data, now: [self._entry(data.entry, alternatives=True)]),
-            ButtonRoute(GlossaryIndex, lambda message, data, now: [self.deps.compose.glossary_index()]),
-            ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)]),
+            ButtonRoute(MorePassages, lambda message, data, now: [self.deps.compose.more(self._ids(data.ids))],
+                        storage=False),
+            ButtonRoute(Define, lambda message, data, now: [self._entry(data.entry, alternatives=False)], storage=False),
+            ButtonRoute(DefineAlternatives, lambda message, data, now: [self._entry(data.entry, alternatives=True)],
+                        storage=False),
+            ButtonRoute(GlossaryIndex, lambda message, data, now: [self.deps.compose.glossary_index()], storage=False),
+            ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)], storage=False),
             ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now),
                         personal=True),
         )

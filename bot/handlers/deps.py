@@ -15,18 +15,20 @@ from bot.knowledge.base import KnowledgeBase
 from bot.models import Block, Reply, ReplyKind
 from bot.reminders.service import Reminders
 from bot.replies import ReplyComposer
-from bot.storage import Counters, Privacy, UserRepository
+from bot.storage import Counters, Privacy, StorageGuard, UserRepository, is_storage_failure
 from bot.texts import Texts
 
 
 @dataclass(frozen=True)
 class Services:
-    """The stateful parts, absent for `ask` and `eval`: users, counters, erasure, reminders."""
+    """The stateful parts, absent for `ask` and `eval`: users, counters, erasure, reminders, and the guard
+    that says whether the database can be written right now."""
 
     users: UserRepository | None = None
     counters: Counters | None = None
     privacy: Privacy | None = None
     reminders: Reminders | None = None
+    storage: StorageGuard | None = None
 
 
 class Deps:
@@ -38,6 +40,8 @@ class Deps:
         self.settings = settings
         self.services = services
         self._composer: tuple[Content, ReplyComposer] | None = None
+        # Users who pressed "I understand" while the database could not be written (process memory only).
+        self.accepted_in_memory: set[int] = set()
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -68,14 +72,46 @@ class Deps:
         """Return a fixed text from messages.yaml as the reply to bad input."""
         return Reply(ReplyKind.ERROR, (Block(self.texts.get(key)),))
 
+    def storage_ok(self) -> bool:
+        """Return True unless the database is known not to be writable right now (no guard: True)."""
+        guard = self.services.storage
+        return guard is None or guard.writable
+
     def accepted(self, user_id: int) -> bool:
-        """Return True when the user accepted the disclaimer (always, without a database)."""
+        """Return True when the user accepted the disclaimer (always, without a database).
+
+        While the database cannot be written a failed read counts as "not yet" (the user is asked, and
+        their "I understand" is held in memory): nothing about consent may stop an answer then.
+        """
         users = self.services.users
-        return True if users is None else users.has_accepted(user_id)
+        if users is None or user_id in self.accepted_in_memory:
+            return True
+        if self.storage_ok():
+            return users.has_accepted(user_id)
+        try:
+            return users.has_accepted(user_id)
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            return False
+
+    def audience(self, user_id: int) -> str | None:
+        """Return whose passages the user wants first, if known (None when it cannot be read right now)."""
+        users = self.services.users
+        if users is None:
+            return None
+        if self.storage_ok():
+            return users.audience(user_id)
+        try:
+            return users.audience(user_id)
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            return None
 
     def count(self, name: str, now: datetime) -> None:
-        """Add one to an anonymous daily counter."""
-        if self.services.counters is not None:
+        """Add one to an anonymous daily counter (skipped while the database cannot be written)."""
+        if self.services.counters is not None and self.storage_ok():
             self.services.counters.increment(name, now)
 
     def is_admin(self, user_id: int) -> bool:

@@ -25,19 +25,24 @@ class GeneralCommands:
     def commands(self) -> Mapping[str, CommandRoute]:
         """Return the general commands by name."""
         return {
-            "start": CommandRoute(self.start, before_consent=True),
-            "help": CommandRoute(self.help, before_consent=True),
-            "disclaimer": CommandRoute(self.disclaimer, before_consent=True),
-            "privacy": CommandRoute(self.privacy, before_consent=True),
+            "start": CommandRoute(self.start, before_consent=True, storage=False),
+            "help": CommandRoute(self.help, before_consent=True, storage=False),
+            "disclaimer": CommandRoute(self.disclaimer, before_consent=True, storage=False),
+            "privacy": CommandRoute(self.privacy, before_consent=True, storage=False),
             "forget": CommandRoute(self.forget, before_consent=True),
-            "stats": CommandRoute(self.stats),
-            "reload": CommandRoute(lambda message, args, now: [self._reload()], slow=True),
+            "stats": CommandRoute(self.stats, storage=False),
+            "reload": CommandRoute(lambda message, args, now: [self._reload()], storage=False, slow=True),
         }
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
-        """Return the consent and erasure buttons (both work before consent)."""
+        """Return the consent and erasure buttons (both work before consent).
+
+        Consent works without storage too (held in memory, see ``accept``); erasure says it cannot be
+        done right now rather than pretend.
+        """
         return (
-            ButtonRoute(Consent, lambda message, data, now: self.accept(message, now), before_consent=True),
+            ButtonRoute(Consent, lambda message, data, now: self.accept(message, now), before_consent=True,
+                        storage=False),
             ButtonRoute(Forget, lambda message, data, now: self.erase(message, data.confirm), before_consent=True,
                         personal=True),
         )
@@ -126,11 +131,14 @@ class GeneralCommands:
         return [Reply(ReplyKind.INFO, tuple(blocks))]
 
     def accept(self, message: Incoming, now: datetime) -> list[Reply]:
-        """Record that the user accepted the disclaimer."""
+        """Record that the user accepted the disclaimer (in memory while the database cannot be written,
+        so a new patient is answered during an outage; it is asked again after a restart)."""
         users = self.deps.services.users
-        if users is not None:
+        if users is not None and self.deps.storage_ok():
             users.upsert(message.user_id, message.chat_id, now)
             users.accept_disclaimer(message.user_id, now)
+        else:
+            self.deps.accepted_in_memory.add(message.user_id)
         return [self.deps.note("consent_thanks")]
 
     def erase(self, message: Incoming, confirmed: bool) -> list[Reply]:
@@ -140,6 +148,7 @@ class GeneralCommands:
         privacy = self.deps.services.privacy
         if privacy is not None:
             privacy.forget_user(message.user_id)
+        self.deps.accepted_in_memory.discard(message.user_id)
         return [self.deps.note("forget_done")]
 
 

@@ -49,7 +49,7 @@ from bot.reminders import views
 from bot.reminders.model import Delivery
 from bot.reminders.queue import DeliveryQueue
 from bot.reminders.texts import ReminderTexts
-from bot.storage import Database
+from bot.storage import Database, StorageGuard, is_storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,10 @@ class DeliveryLoop:
         backoff_base: float = 30.0,
         backoff_cap: float = 1800.0,
         max_retry_later: int = 5,
+        storage: StorageGuard | None = None,
     ) -> None:
+        """Deliver from ``db`` through ``sender``; ``storage`` (when given) pauses delivery while the
+        database cannot be written, so no reminder is claimed that could not be marked sent."""
         if max_per_second <= 0 or batch_size <= 0 or max_attempts <= 0:
             raise ValueError("max_per_second, batch_size and max_attempts must be positive")
         self.store = DeliveryQueue(db)
@@ -130,6 +133,8 @@ class DeliveryLoop:
         self.max_retry_later = max_retry_later
         self._next_slot: datetime | None = None
         self._stopping = False
+        self.storage = storage
+        self._recovered = False
 
     def recover(self, now: datetime) -> int:
         """At start-up: re-queue rows a crashed run left 'sending' (they will be sent again)."""
@@ -229,17 +234,27 @@ class DeliveryLoop:
         report.retried += 1
 
     async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 15.0, *, recover: bool = True) -> None:
-        """Recover, then run a cycle every ``poll_seconds`` until ``stop`` is set (errors are logged)."""
-        if recover:
-            self.recover(self.clock())
+        """Recover, then run a cycle every ``poll_seconds`` until ``stop`` is set (errors are logged).
+
+        While the storage guard says the database cannot be written, cycles (and the start-up recovery)
+        wait: a reminder is only sent when it can be marked sent.
+        """
+        self._recovered = not recover
         self._stopping = False
         stopper = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                try:
-                    await self._run_until(stop)
-                except Exception:  # a bad cycle (e.g. database locked too long) must not end the loop
-                    log.exception("delivery cycle failed")
+                if self.storage is None or self.storage.writable:
+                    try:
+                        if not self._recovered:
+                            self.recover(self.clock())
+                            self._recovered = True
+                        await self._run_until(stop)
+                    except Exception as error:  # a bad cycle (e.g. database locked too long) must not end the loop
+                        if self.storage is not None and is_storage_failure(error):
+                            self.storage.failed(error)
+                        else:
+                            log.exception("delivery cycle failed")
                 if stop.is_set():
                     break
                 napper = asyncio.ensure_future(self.sleep(poll_seconds))

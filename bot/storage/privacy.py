@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.storage.database import Database, to_db_time
+from bot.storage.inbox import Inbox
 
 # Every table that holds a user id, for forget_user (and for the test that checks it).
 USER_TABLES: tuple[str, ...] = ("deliveries", "reminders", "flows", "users")
@@ -60,4 +61,5 @@ class Privacy:
                 (cutoff,),
             ).rowcount
             deleted += conn.execute("DELETE FROM flows WHERE updated_at < ?", (cutoff,)).rowcount
+            deleted += Inbox(self.db).purge(now)  # bare rows of answered updates (no user data left in them)
         return deleted

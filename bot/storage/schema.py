@@ -27,6 +27,15 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxStatus(StrEnum):
+    """One Telegram update: ``pending`` (stored, not handled) -> ``applied`` (its effects and replies
+    committed together) -> ``done`` (every reply sent; payload and replies erased)."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    DONE = "done"
+
+
 FINISHED_DELIVERY = (DeliveryStatus.SENT, DeliveryStatus.MISSED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)
 
 # Each step is a tuple of statements, applied in order inside one transaction; never edit a released
@@ -112,5 +121,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE users SET chat_id = user_id WHERE chat_id <> user_id",
         "ALTER TABLE reminders ADD COLUMN source_message BIGINT",
         "CREATE INDEX reminders_source ON reminders (user_id, source_message)",
+    ),
+    # 4: durability. ``inbox``: every Telegram update, written before Telegram's offset moves past it
+    # (bot/storage/inbox.py); ``instance_lease``: one running bot per database file (bot/storage/lease.py);
+    # ``health_probe``: the one row /healthz's write probe rewrites (bot/storage/guard.py).
+    (
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'applied', 'done')),
+            payload TEXT,
+            actions TEXT,
+            sent INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX inbox_open ON inbox (status, update_id)",
+        """CREATE TABLE instance_lease (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            acquired_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE health_probe (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            probed_at TEXT NOT NULL
+        )""",
     ),
 )

@@ -344,6 +344,9 @@ class MethodsMixin(StateBase):
         }
         if self.webhook:
             info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook.get("last_error_date"):
+                info["last_error_date"] = self.webhook["last_error_date"]
+                info["last_error_message"] = self.webhook["last_error_message"]
             if self.webhook.get("allowed_updates"):
                 info["allowed_updates"] = self.webhook["allowed_updates"]
         return info

@@ -75,7 +75,7 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
 
     Recorded for assertions: ``calls`` (every answered request), ``rejections`` (what
     Telegram would refuse: bad input, unknown method, wrong token - assert it is empty),
-    ``throttled`` (429s from ``rate_limit_per_second``), ``injected`` (``fail_next`` and
+    ``throttled`` (429s from ``rate_limit_per_second``, ``chat_interval`` and ``group_per_minute``), ``injected`` (``fail_next`` and
     ``forbidden_chats`` answers), ``conflicts`` (a getUpdates superseded by a newer one)
     and ``webhook_deliveries``. ``strict_html=False`` tolerates bare ``&``/``>`` and
     unknown attributes like tdlib does.
@@ -88,10 +88,18 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
         token: str = "123456:TEST-TOKEN",
         *,
         rate_limit_per_second: float | None = None,
+        chat_interval: float | None = None,
+        group_per_minute: int | None = None,
         strict_html: bool = True,
     ) -> None:
         self._init_state(token)
         self.rate_limit_per_second = rate_limit_per_second
+        # Telegram's per-chat limits (Bot API FAQ): about one message per second in a chat, 20 per minute in
+        # a group. Enforced strictly, as sliding windows over the times this server accepted sends.
+        self.chat_interval = chat_interval
+        self.group_per_minute = group_per_minute
+        self._chat_sends: dict[int, deque[float]] = {}
+        self.chat_throttled = 0  # how many of ``throttled`` were per-chat or per-group refusals
         self.strict_html = strict_html
         self.calls: list[Call] = []
         self.rejections: list[Failure] = []
@@ -231,6 +239,7 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
             raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
                            migrate_to_chat_id=self.migrated_chats[chat_id], kind="injected")
         self._check_rate(spec.name)
+        self._check_chat_rate(spec.name, chat_id)
         if spec.name == "getUpdates":
             return await self._get_updates(params)
         return self._call_method(req)
@@ -268,6 +277,24 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
         if len(self._recent_sends) >= allowed:
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1, kind="throttled")
         self._recent_sends.append(now)
+
+    def _check_chat_rate(self, method: str, chat_id: object) -> None:
+        if method not in self.rate_limited_methods or not isinstance(chat_id, int):
+            return
+        if self.chat_interval is None and self.group_per_minute is None:
+            return
+        now = time.monotonic()
+        sends = self._chat_sends.setdefault(chat_id, deque())
+        while sends and sends[0] <= now - 60.0:
+            sends.popleft()
+        if self.chat_interval is not None and sends and now - sends[-1] < self.chat_interval:
+            self.chat_throttled += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1, kind="throttled")
+        if chat_id < 0 and self.group_per_minute is not None and len(sends) >= self.group_per_minute:
+            wait = max(1, int(sends[0] + 60.0 - now + 0.999))
+            self.chat_throttled += 1
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait, kind="throttled")
+        sends.append(now)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Long polling with Telegram's offset/limit/timeout semantics."""
@@ -391,8 +418,12 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
             session.post(url, json=update, headers=headers) as resp,
         ):
             await resp.read()
-            status = resp.status
-        if from_queue and not 200 <= status < 300:
-            self._pending.insert(0, update)
+            status, reason = resp.status, resp.reason
+        if not 200 <= status < 300:
+            # As Telegram does: getWebhookInfo reports the last failed delivery.
+            self.webhook["last_error_date"] = int(time.time())
+            self.webhook["last_error_message"] = f"Wrong response from the webhook: {status} {reason}"
+            if from_queue:
+                self._pending.insert(0, update)
         self.webhook_deliveries.append((update, status))
         return status
