@@ -1,4 +1,4 @@
-"""Webhook mode end to end (updates delivered by the fake server to PTB's webhook server) and /healthz."""
+"""Webhook mode end to end (updates delivered by the fake server to our webhook server) and /healthz."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 from bot.app import build_runtime
 from bot.channels.health import start_health_server
 from bot.channels.telegram import build_application
-from bot.channels.telegram_webhook import install_refusal_logging, webhook_options
+from bot.channels.telegram_webhook import webhook_options
+from bot.channels.telegram_webhook_server import WebhookServer
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.logs import configure_logging
@@ -36,7 +37,26 @@ def test_webhook_needs_a_secret_and_a_url() -> None:
         webhook_options(Settings(webhook_secret_token="s"))
 
 
-async def test_webhook_delivers_updates_and_refuses_wrong_secrets(tmp_path: Path) -> None:
+async def _post(port: int, body: bytes, *, secret: str | None = "s3cret-token", length: int | None = None,
+                path: str = "/telegram") -> int:
+    """POST raw bytes to the webhook; return the status (a refused oversized body may close early)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    headers = [f"POST {path} HTTP/1.1", "Host: x", "Content-Type: application/json",
+               f"Content-Length: {len(body) if length is None else length}"]
+    if secret is not None:
+        headers.append(f"X-Telegram-Bot-Api-Secret-Token: {secret}")
+    writer.write(("\r\n".join(headers) + "\r\n\r\n").encode())
+    try:
+        writer.write(body)
+        await writer.drain()
+    except ConnectionError:
+        pass
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_webhook_delivers_updates_and_refuses_what_is_not_one(tmp_path: Path) -> None:
     port = _free_port()
     stream = io.StringIO()
     async with FakeTelegramServer() as tg:
@@ -48,31 +68,66 @@ async def test_webhook_delivers_updates_and_refuses_wrong_secrets(tmp_path: Path
         runtime = build_runtime(settings)
         app = build_application(settings, runtime)
         handler = configure_logging("INFO", tg.token, None, stream)
-        install_refusal_logging()
+        server = WebhookServer(app.bot, app.update_queue, path="telegram", secret="s3cret-token")
         try:
             async with app:
                 await app.post_init(app)
                 await app.start()
-                options = webhook_options(settings)
-                await app.updater.start_webhook(**{k: v for k, v in options.items()})
+                server.start("127.0.0.1", port)
+                await app.bot.set_webhook(settings.webhook_url or "", secret_token="s3cret-token")
                 assert tg.webhook and tg.webhook["url"] == settings.webhook_url
-                update = tg.push_message("/help", user_id=1001)
+                update = tg.push_message("/help", user_id=1001, first_name="Zebedee")
                 assert await tg.deliver_webhook(update, secret_token="wrong") == 403
                 assert await tg.deliver_webhook(update, secret_token=None) == 403
                 assert tg.sent_messages(1001) == []
                 assert await tg.deliver_webhook(update) == 200
                 await tg.wait_for_calls("sendMessage", 1)
                 assert "/glossary" in tg.sent_messages(1001)[0]["plain_text"]
-                await app.updater.stop()
+                # Bodies that are not an update: 400, never 500, and nothing of them in the logs.
+                assert await _post(port, b"{not json") == 400
+                assert await _post(port, b"\xff\xfe\x00garbage") == 400
+                assert await _post(port, b'[1, 2]') == 400
+                odd = {"update_id": 5, "message": {"message_id": "x", "from": {"first_name": "Zebedee"}, "text": "secret"}}
+                assert await _post(port, json.dumps(odd).encode()) == 400
+                # Size: refused from the header, before the body is read; and the secret comes first.
+                assert await _post(port, b"", length=20 * 1024 * 1024) == 413
+                assert await _post(port, b"", length=20 * 1024 * 1024, secret="wrong") == 403
+                assert await _post(port, b"{}", path="/other") == 404
+                await server.stop()
                 await app.stop()
                 await app.post_stop(app)
             await app.post_shutdown(app)
         finally:
             logging.getLogger().removeHandler(handler)
-    refusals = [json.loads(line) for line in stream.getvalue().splitlines() if "refused" in line]
-    assert len(refusals) == 2 and all(r["level"] == "WARNING" for r in refusals)
+    logged = stream.getvalue()
+    refusals = [json.loads(line) for line in logged.splitlines() if "refused" in line]
+    assert len(refusals) >= 7 and all(r["level"] == "WARNING" for r in refusals)
     assert "wrong" not in json.dumps([r["message"] for r in refusals if "missing" in r["message"]])
+    assert "Zebedee" not in logged and "secret\"" not in logged and "CRITICAL" not in logged
     assert tg.rejections == []
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"webhook_url: https://example.invalid/telegram\nwebhook_listen: 127.0.0.1\nwebhook_port: {port}\n"
+            "health_port: 0\noperator_name: Test clinic\noperator_contact: test@example.invalid\n"
+        )
+        env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:abc", "PATIENT_BOT_DATABASE": str(tmp_path / "b.db"),
+               "PATIENT_BOT_WEBHOOK_SECRET": "s", "PATIENT_BOT_CONFIG": str(config),
+               "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+        done = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook"], env=env, capture_output=True,
+                              text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert f"port {port}" in done.stderr and "in use" in done.stderr
 
 
 async def test_health_endpoint_reports_knowledge_and_database() -> None:

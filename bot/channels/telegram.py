@@ -48,6 +48,7 @@ from bot.channels.telegram_outbox import Outbox, keyboard
 from bot.channels.telegram_pacing import ChatPacer, PacedRateLimiter
 from bot.channels.telegram_updates import DurableUpdateQueue, UpdateWork
 from bot.channels.telegram_webhook import WebhookWatch
+from bot.channels.telegram_webhook_server import WebhookServer
 from bot.config import Settings
 from bot.logs import user_ref
 from bot.models import Incoming, Reply
@@ -132,6 +133,7 @@ class BotData:
         self.queue: DurableUpdateQueue | None = None
         self.health: asyncio.Server | None = None
         self.webhook: WebhookWatch | None = None
+        self.webhook_server: WebhookServer | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 import sys
@@ -38,8 +39,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import build_runtime, open_database, utc_now
 from bot.channels.telegram import App, build_application
-from bot.channels.telegram_webhook import WebhookWatch, install_refusal_logging, webhook_options
+from bot.channels.telegram_webhook import WebhookWatch, webhook_options
+from bot.channels.telegram_webhook_server import WebhookServer
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.logs import configure_logging
 from bot.storage import Database, Lease, LeaseHolder, is_storage_failure
 
@@ -112,14 +115,26 @@ async def _main(settings: Settings, webhook: bool, standby: bool) -> int:
 
 
 async def _serve(app: App, settings: Settings, lease_lost: asyncio.Event, stop: asyncio.Event, webhook: bool) -> int:
+    if webhook:  # bind first: a taken port is one clear error before anything is asked of Telegram
+        options = webhook_options(settings)
+        server = WebhookServer(app.bot, app.update_queue, path=options["url_path"], secret=options["secret_token"])
+        try:
+            server.start(options["listen"], options["port"])
+        except OSError as error:
+            busy = error.errno == errno.EADDRINUSE
+            why = "it is already in use (another program, or a second bot)" if busy else error.strerror
+            raise ConfigError(
+                f"webhook_port: cannot listen on {options['listen']} port {options['port']}: {why}; "
+                "set webhook_port in the config file"
+            ) from None
+        app.bot_data.webhook_server = server
     await app.initialize()
     try:
         await app.post_init(app)  # type: ignore[misc]  # set in build_application
         if webhook:
-            options = webhook_options(settings)
-            install_refusal_logging()
             registered = datetime.now(UTC)
-            await app.updater.start_webhook(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, **options)  # type: ignore[union-attr]
+            await app.bot.set_webhook(options["webhook_url"], secret_token=options["secret_token"],
+                                      allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             watch = WebhookWatch(app.bot, options["webhook_url"], settings.health_check_seconds, registered)
             app.bot_data.webhook = watch
             watch.start()
@@ -153,6 +168,9 @@ async def _shutdown(app: App, settings: Settings) -> None:
     updater = app.updater
     if updater is not None and updater.running:
         await step("fetching", updater.stop())
+    server = app.bot_data.webhook_server
+    if server is not None:
+        await step("webhook server", server.stop())
     queue = app.bot_data.queue
     if queue is not None:
         left = queue.drain()

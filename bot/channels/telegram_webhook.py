@@ -1,9 +1,5 @@
-"""Webhook mode: PTB's webhook server, a mandatory secret token, refusals that are logged, and a watch
-that the webhook Telegram holds is still this instance's.
-
-Telegram sends the secret in ``X-Telegram-Bot-Api-Secret-Token``; PTB answers 403 to a request without
-it or with a wrong one but only logs that at DEBUG level. ``SecretRefusalLog`` raises those records to
-WARNING (without the presented token), so an operator sees probing in the normal logs.
+"""Webhook mode: its settings (a mandatory secret token and public URL), and a watch that the webhook
+Telegram holds is still this instance's. The HTTP server itself is ``telegram_webhook_server.py``.
 
 ``WebhookWatch`` asks Telegram (``getWebhookInfo``) every ``health_check_seconds`` whether its webhook
 is still ours: the same URL, and no delivery refused with 403 since we registered it (what happens when
@@ -26,35 +22,9 @@ from telegram.error import TelegramError
 from bot.config import Settings, check_webhook
 
 log = logging.getLogger("bot.telegram")
-WEBHOOK_LOGGER = "telegram.ext.Updater"  # PTB names the webhook handler's logger after the Updater
-_REFUSALS = ("Request did not include the secret token", "Request had the wrong secret token")
-
-
-class SecretRefusalLog(logging.Filter):
-    """Let through only secret-token refusals, raised to WARNING and with the presented token removed."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite refusal records; drop the webhook handler's other DEBUG chatter."""
-        message = str(record.msg)
-        if message.startswith(_REFUSALS):
-            record.msg = "webhook request refused: " + ("missing" if "did not" in message else "wrong") + " secret token"
-            record.args = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.event = "webhook_refused"
-            return True
-        return record.levelno >= logging.INFO
-
-
-def install_refusal_logging() -> None:
-    """Make PTB's webhook handler report secret-token refusals at WARNING."""
-    logger = logging.getLogger(WEBHOOK_LOGGER)
-    logger.setLevel(logging.DEBUG)
-    if not any(isinstance(f, SecretRefusalLog) for f in logger.filters):
-        logger.addFilter(SecretRefusalLog())
-
-
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Return PTB ``run_webhook``/``start_webhook`` arguments; raise ConfigError when one is missing."""
+    """Return the webhook settings (listen, port, url_path, webhook_url, secret_token); raise ConfigError
+    when the secret or the public URL is missing."""
     check_webhook(settings)
     return {
         "listen": settings.webhook_listen,
