@@ -382,11 +382,31 @@ def test_plan_with_variant_and_date(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/plan men 2026-01-01", sees(
             "Plan reminders set", "DEXA scan (follow-up): Friday 1 January 2027, then every 12 months",
-            "Blood tests (estradiol, testosterone, vitamin D, calcium): Friday 1 January 2027",
-            "This is not medical advice.", kinds="reminder", buttons=["r:undo:1,2", "r:list"])),
+            "Blood tests (estradiol, testosterone): Friday 1 January 2027, then every 12 months",
+            "Blood tests (vitamin D, calcium): Friday 1 January 2027",
+            "This is not medical advice.", kinds="reminder", buttons=["r:undo:1,2,3", "r:list"])),
         ("/plan women 2026-05-01", sees("DEXA scan (follow-up): Saturday 1 May 2027",
-                                        "This replaces 2 earlier plan reminder(s).", kinds="reminder")),
+                                        "This replaces 3 earlier plan reminder(s).", kinds="reminder")),
         (("tap", "My reminders"), sees("Your reminders (1)", "every 12 months", kinds="reminder")),
+    ])
+
+
+def test_plan_men_starting_now_tests_every_3_months_at_first(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/plan men 2026-11-01", sees(  # treatment started this month: the first year every 3 months
+            "Blood tests (estradiol, testosterone): Monday 1 February 2027",
+            "Blood tests (estradiol, testosterone): Saturday 1 May 2027",
+            "Blood tests (estradiol, testosterone): Sunday 1 August 2027",
+            "Blood tests (estradiol, testosterone): Monday 1 November 2027, then every 12 months",
+            kinds="reminder")),
+    ])
+
+
+def test_plan_with_no_scan_yet_starts_with_the_baseline(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/plan women", sees("No scan yet?", kinds="reminder")),
+        ("none yet", sees("DEXA scan (follow-up): Sunday 6 December 2026, to book the baseline scan",
+                          "then every 12 months", kinds="reminder")),
     ])
 
 

@@ -115,7 +115,7 @@ def test_plan_button_flow_and_roll_forward(svc: Reminders) -> None:
     reply = one(press(svc, ALICE, "r:plan:m", NOW))
     assert "then every 12 months" in reply.plain_text
     active = svc.ctx.reminders.active(ALICE)
-    assert len(active) == 2
+    assert len(active) == 3  # DEXA, estradiol and testosterone, vitamin D and calcium (the first year is over)
     # 29 Feb 2024 + 12-month steps: the next one ahead of 10 Jan 2027 is 28 Feb 2027 (clamped).
     assert {r.event_date for r in active} == {date(2027, 2, 28)}
     assert {r.kind for r in active} == {"dexa", "blood"}

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.errors import KnowledgeError
 from bot.reminders.model import KINDS
-from bot.reminders.schedule import occurrence_after
+from bot.reminders.schedule import add_months, occurrence_after
 from bot.yamlfile import read_knowledge_yaml
 
 MAX_INTERVAL_MONTHS = 60
@@ -52,12 +52,33 @@ class PlanItem:
     every_months: int | None
     quotes: tuple[PlanQuote, ...]
     note: str | None = None
+    # The articles call for a check at the start ("a baseline DEXA scan"): with no earlier one, the first
+    # reminder is ``BASELINE_DAYS`` from now (to book it), and the interval runs from there.
+    baseline: bool = False
+    # "Every 3-6 months initially, then annually": ``initial_every_months`` during the first
+    # ``initial_months`` after the reference date, then ``every_months``.
+    initial_every_months: int | None = None
+    initial_months: int | None = None
 
     def next_date(self, reference: date, today: date) -> date | None:
         """First ``reference + k*interval`` (k >= 1) after today; None for a shown-only item."""
         if self.every_months is None:
             return None
         return occurrence_after(reference, self.every_months, max(today, reference))
+
+    def initial_dates(self, reference: date, today: date) -> tuple[date, ...]:
+        """The dates of the initial phase still ahead: ``reference + k*initial_every_months`` (k >= 1)
+        before ``reference + initial_months``; empty without an initial phase."""
+        if self.initial_every_months is None or self.initial_months is None:
+            return ()
+        end = add_months(reference, self.initial_months)
+        dates = []
+        k = 1
+        while (when := add_months(reference, k * self.initial_every_months)) < end:
+            if when > today:
+                dates.append(when)
+            k += 1
+        return tuple(dates)
 
 
 @dataclass(frozen=True)
@@ -124,6 +145,17 @@ def _item(raw: Any, file: str, index: int, variants: set[str]) -> PlanItem:
             )
         )
     note = raw.get("note")
+    initial_every, initial_months = raw.get("initial_every_months"), raw.get("initial_months")
+    if (initial_every is None) != (initial_months is None):
+        raise KnowledgeError(file, f"{where}.initial_every_months", "needs initial_months too (and the other way)")
+    for key, value in (("initial_every_months", initial_every), ("initial_months", initial_months)):
+        if value is not None and (not isinstance(value, int) or not 1 <= value <= MAX_INTERVAL_MONTHS):
+            raise KnowledgeError(file, f"{where}.{key}", f"must be 1..{MAX_INTERVAL_MONTHS}")
+    if initial_every is not None and every is None:
+        raise KnowledgeError(file, f"{where}.every_months", "an initial phase needs the interval that follows it")
+    baseline = raw.get("baseline", False)
+    if not isinstance(baseline, bool):
+        raise KnowledgeError(file, f"{where}.baseline", "must be true or false")
     return PlanItem(
         id=item_id,
         variant=variant,
@@ -133,6 +165,9 @@ def _item(raw: Any, file: str, index: int, variants: set[str]) -> PlanItem:
         every_months=every,
         quotes=tuple(quotes),
         note=_text(raw, "note", file, where) if note is not None else None,
+        baseline=baseline,
+        initial_every_months=initial_every,
+        initial_months=initial_months,
     )
 
 

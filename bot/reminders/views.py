@@ -274,8 +274,13 @@ def plan_overview(
             continue
         blocks.append(Block(t("plan_variant", title=variant.title), Style.TITLE))
         for item in plan.items_for(variant.key):
-            key = "plan_item_every" if item.every_months else "plan_item_once"
-            blocks.append(Block(t(key, title=item.title, months=item.every_months), Style.ITEM))
+            if item.initial_every_months:
+                line = t("plan_item_initial", title=item.title, first=item.initial_every_months,
+                         initial=item.initial_months, months=item.every_months)
+            else:
+                key = "plan_item_every" if item.every_months else "plan_item_once"
+                line = t(key, title=item.title, months=item.every_months)
+            blocks.append(Block(line, Style.ITEM))
             blocks.extend(Block(quote.text, Style.QUOTE) for quote in item.quotes)
             articles = "; ".join(dict.fromkeys(titles.get(quote.article, quote.article) for quote in item.quotes))
             blocks.append(Block(t("plan_source", article=articles), Style.SOURCE))
@@ -307,14 +312,20 @@ def plan_created(
     replaced: int,
     timezone: str,
     tz_default: bool,
+    baseline: bool = False,
 ) -> Reply:
-    """Confirm the reminders /plan created, with Undo-all and List buttons."""
+    """Confirm the reminders /plan created, with Undo-all and List buttons; ``baseline``: there was no
+    earlier scan, so the first DEXA reminder is for booking the baseline one."""
     t = texts.t
     blocks = [Block(t("plan_created_title"), Style.TITLE)]
     for item, reminder in created:
-        line = t(
-            "plan_created_item", label=item.label, date=texts.format_date(reminder.event_date), months=item.every_months
-        )
+        when = texts.format_date(reminder.event_date)
+        if reminder.recurrence_months is None:  # one of the closer checks at first ("every 3 months initially")
+            line = t("plan_created_once", label=item.label, date=when)
+        elif baseline and item.baseline:
+            line = t("plan_created_baseline", label=item.label, date=when, months=item.every_months)
+        else:
+            line = t("plan_created_item", label=item.label, date=when, months=item.every_months)
         blocks.append(Block(line, Style.ITEM))
     if replaced:
         blocks.append(Block(t("plan_replaced", count=replaced)))

@@ -63,6 +63,7 @@ class DateVocabulary:
     flow_exits: frozenset[str] = frozenset()  # "cancel", "not now": leaving a guided step (normalised)
     flow_exit_fillers: frozenset[str] = frozenset()  # "please", "thanks": set aside around a way out
     flow_exit_words: frozenset[str] = frozenset()  # every word of those phrases, for spelling
+    no_date_yet: frozenset[str] = frozenset()  # "none", "no scan yet": /plan has no earlier check to count from
     zone_abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "est" -> America/New_York
     place_aliases: Mapping[str, str] = field(default_factory=dict)  # "uk" -> "united kingdom"
 
@@ -190,6 +191,7 @@ def load_date_vocabulary(path: Path, english_words: frozenset[str] = frozenset()
         flow_exits=exits,
         flow_exit_fillers=exit_fillers,
         flow_exit_words=frozenset(w for phrase in exits | exit_fillers for w in phrase.split()),
+        no_date_yet=frozenset(normalise(p) for p in _str_list(data, "no_date_yet", file)),
         zone_abbreviations=_zone_abbreviations(data, file),
         place_aliases={" ".join(fold(str(k)).split()): " ".join(fold(str(v)).split())
                        for k, v in (data.get("place_aliases") or {}).items()},
