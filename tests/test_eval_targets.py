@@ -59,3 +59,38 @@ def test_no_dev_answer_is_a_caption_reference_or_navigation(assistant: Assistant
                 assert not is_caption(hit.passage.text)
                 assert "Skip to main content" not in hit.passage.text
                 assert hit.passage.section in {"Fundamentals", "Intermediate", "Academic", "Glossary"}
+
+
+def _reminder_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from bot.app import build_runtime
+    from bot.config import Settings
+
+    return build_runtime(replace(Settings(knowledge_dir=DATA.parents[2] / "knowledge"), database=tmp_path / "e.sqlite3"))
+
+
+def test_dates_blind_dev_never_misread(tmp_path: Path) -> None:
+    """Dates typed in patients' words (data/eval/README.md): no reminder for a day not meant, ever."""
+    import yaml
+
+    from bot.reminders.scoring import score
+
+    runtime = _reminder_runtime(tmp_path)
+    result = score(runtime, yaml.safe_load((DATA / "dates-blind-dev.yaml").read_text(encoding="utf-8")))
+    counts = result.counts
+    assert counts["misread"] == 0 and counts["zone_wrong"] == 0, result.misses
+    assert counts["right"] / counts["items"] >= 0.93, (counts, result.misses)
+
+
+def test_flows_blind_dev_ways_out_and_questions(tmp_path: Path) -> None:
+    """Messages typed at a guided step: answers stay answers, ways out and questions are recognised."""
+    import yaml
+
+    from bot.reminders.scoring import score_flows
+
+    runtime = _reminder_runtime(tmp_path)
+    result = score_flows(runtime, yaml.safe_load((DATA / "flows-blind-dev.yaml").read_text(encoding="utf-8")))
+    assert result.rate("flow.answer.right", "flow.answer") >= 0.93, result.misses
+    assert result.rate("flow.exit.right", "flow.exit") >= 0.80, result.misses
+    assert result.rate("flow.question.right", "flow.question") >= 0.90, result.misses

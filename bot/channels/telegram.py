@@ -50,6 +50,7 @@ from bot.channels.telegram_updates import DurableUpdateQueue, UpdateWork
 from bot.channels.telegram_webhook import WebhookWatch
 from bot.channels.telegram_webhook_server import WebhookServer
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.logs import user_ref
 from bot.models import Incoming, Reply
 
@@ -349,9 +350,15 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
         if settings.health_port:
-            app.bot_data.health = await start_health_server(
-                settings.webhook_listen, settings.health_port, lambda: health_report(runtime, app.bot_data)
-            )
+            try:
+                app.bot_data.health = await start_health_server(
+                    settings.webhook_listen, settings.health_port, lambda: health_report(runtime, app.bot_data)
+                )
+            except OSError as error:  # one clear line rather than a traceback (a second bot, another program)
+                raise ConfigError(
+                    f"health_port: cannot listen on {settings.webhook_listen} port {settings.health_port}: "
+                    f"{error.strerror}; set health_port in the config file (0 turns /healthz off)"
+                ) from None
         log.info("bot started", extra={"event": "started", "mode": "telegram"})
 
     async def post_stop(app: App) -> None:
