@@ -98,7 +98,8 @@ class DateProblem:
     time: _Time | None = None  # for ambiguous: the time of day, if one was given
 
 
-def _valid(year: int, month: int, day: int) -> bool:
+def is_real_date(year: int, month: int, day: int) -> bool:
+    """Return True when year-month-day exists on the calendar (no 31 February)."""
     try:
         date(year, month, day)
     except ValueError:
@@ -117,15 +118,15 @@ def _numeric_orders(text: str) -> tuple[str, ...] | None:
     """For a leading numeric date, return the day/month orders that make a real date (None: not numeric)."""
     iso = _ISO.fullmatch(text)
     if iso:
-        ok = _valid(int(iso[1]), int(iso[2]), int(iso[3]))
+        ok = is_real_date(int(iso[1]), int(iso[2]), int(iso[3]))
         return ("YMD",) if ok else ()
     numeric = _NUMERIC.fullmatch(text)
     if numeric:
         first, second, year = int(numeric[1]), int(numeric[2]), _year(numeric[3])
         orders = []
-        if _valid(year, second, first):
+        if is_real_date(year, second, first):
             orders.append("DMY")
-        if _valid(year, first, second):
+        if is_real_date(year, first, second):
             orders.append("MDY")
         return tuple(orders)
     return None
@@ -148,7 +149,7 @@ def _named_month_valid(text: str) -> bool:
         match = pattern.fullmatch(text)
         if match:
             month = _MONTHS[match[month_group].lower().rstrip(".")]
-            return _valid(_year(match[3]), month, int(match[day_group]))
+            return is_real_date(_year(match[3]), month, int(match[day_group]))
     return True
 
 

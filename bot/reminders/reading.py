@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.reminders.dates import MAX_YEARS_AGO, DateProblem, ParsedWhen, Prefer, ProblemKind, legacy_parse
+from bot.reminders.dates import MAX_YEARS_AGO, DateProblem, ParsedWhen, Prefer, ProblemKind, is_real_date, legacy_parse
 from bot.reminders.schedule import add_months
 from bot.reminders.when import Found, Grammar, Token, loose_clock
 from bot.text import one_line
@@ -53,14 +53,6 @@ class Now:
         return cls(local.date(), local.time().replace(tzinfo=None, second=0, microsecond=0))
 
 
-def _valid(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
 def _ask(text: str, days: list[date], at: time | None, orders: tuple[str, ...] = ()) -> DateProblem:
     unique = list(dict.fromkeys(days))
     return DateProblem("ambiguous", text, candidates=tuple(unique), orders=orders or ("",) * len(unique), time=at)
@@ -79,14 +71,14 @@ class Reader:
         """The next date (today or later) with this month and day; None if it never exists (30 Feb)."""
         today = self.now.today
         for year in range(today.year, today.year + 9):
-            if _valid(year, month, day) and date(year, month, day) >= today:
+            if is_real_date(year, month, day) and date(year, month, day) >= today:
                 return date(year, month, day)
         return None
 
     def _last_occurrence(self, month: int, day: int) -> date | None:
         today = self.now.today
         for year in range(today.year, today.year - 9, -1):
-            if _valid(year, month, day) and date(year, month, day) <= today:
+            if is_real_date(year, month, day) and date(year, month, day) <= today:
                 return date(year, month, day)
         return None
 
@@ -97,7 +89,7 @@ class Reader:
         upcoming = self._next_occurrence(month, day)
         if upcoming is None:
             return DateProblem("impossible", text)
-        this_year = date(self.now.today.year, month, day) if _valid(self.now.today.year, month, day) else None
+        this_year = date(self.now.today.year, month, day) if is_real_date(self.now.today.year, month, day) else None
         if this_year is not None and this_year < self.now.today and self.now.today - this_year <= RECENT_PAST:
             return _ask(text, [upcoming], at)  # passed days ago: a slip, or next year?
         if month == 2 and day == 29 and upcoming.year != self.now.today.year:
@@ -105,12 +97,12 @@ class Reader:
         return ParsedWhen(upcoming, at, text)
 
     def _with_year(self, text: str, year: int, month: int, day: int, at: time | None) -> ParsedWhen | DateProblem:
-        if not _valid(year, month, day):
+        if not is_real_date(year, month, day):
             return DateProblem("impossible", text)
         when = date(year, month, day)
         today = self.now.today
         if (self.prefer == "future" and when < today and year == today.year - 1 and today.month == 1
-                and today.day <= JANUARY_SLIP_DAYS and _valid(today.year, month, day)
+                and today.day <= JANUARY_SLIP_DAYS and is_real_date(today.year, month, day)
                 and timedelta(0) <= date(today.year, month, day) - today <= SLIP_HORIZON):
             return _ask(text, [date(today.year, month, day)], at)  # last year's number typed by habit
         return ParsedWhen(when, at, text)
@@ -121,7 +113,7 @@ class Reader:
         a, b = found.a or 0, found.b or 0
         readings = {"DMY": (b, a), "MDY": (a, b)}  # order -> (month, day)
         year = found.year
-        valid = [o for o, (m, d) in readings.items() if _valid(year or 2000, m, d)]
+        valid = [o for o, (m, d) in readings.items() if is_real_date(year or 2000, m, d)]
         if not valid:
             return DateProblem("impossible", text)
         preferred = self.order if self.order in valid else None
@@ -136,10 +128,10 @@ class Reader:
                 return DateProblem("ambiguous", text, candidates=tuple(days), orders=tuple(valid), time=at)
             other = next((o for o in valid if o != preferred), None)
             month, day = readings[preferred]
-            this_year = date(self.now.today.year, month, day) if _valid(self.now.today.year, month, day) else None
+            this_year = date(self.now.today.year, month, day) if is_real_date(self.now.today.year, month, day) else None
             if this_year is not None and this_year < self.now.today and other is not None:
                 other_day = readings[other]
-                if _valid(self.now.today.year, *other_day) and date(self.now.today.year, *other_day) >= self.now.today:
+                if is_real_date(self.now.today.year, *other_day) and date(self.now.today.year, *other_day) >= self.now.today:
                     first, second = dated[preferred], dated[other]
                     assert first is not None and second is not None
                     return DateProblem("ambiguous", text, candidates=(first, second), orders=(preferred, other), time=at)
