@@ -17,10 +17,13 @@ from datetime import UTC, datetime, timedelta
 from bot.assistant import Assistant, Services
 from bot.config import Settings
 from bot.content import Content, ContentRef, load_content
+from bot.record.context import RecordContext
+from bot.record.outbox import TabletOutbox
+from bot.record.service import Record
 from bot.reminders.context import ReminderConfig, ReminderContext
 from bot.reminders.delivery import DeliveryLoop, Sender
 from bot.reminders.service import Reminders
-from bot.storage import Counters, Database, Privacy, UserRepository
+from bot.storage import Counters, Database, Privacy, UserFiles, UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ PURGE_EVERY = timedelta(hours=6)
 # people chatting while a burst of reminders goes out (the channel's limiter enforces the 30).
 REMINDER_RATE = 27.0
 STOP_TIMEOUT = 10.0  # seconds the delivery loop gets to finish the message in hand
+POLL_SECONDS = 15.0  # the delivery loop's cycle: a reminder goes out at most this late
 
 
 def utc_now() -> datetime:
@@ -41,13 +45,23 @@ class Runtime:
     """Everything a channel needs: the assistant and, when stateful, the database and reminders."""
 
     def __init__(
-        self, settings: Settings, assistant: Assistant, database: Database | None = None, reminders: Reminders | None = None
+        self,
+        settings: Settings,
+        assistant: Assistant,
+        database: Database | None = None,
+        reminders: Reminders | None = None,
+        files: UserFiles | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        """Hold the built pieces; nothing runs until ``start``."""
+        """Hold the built pieces; nothing runs until ``start``. ``clock``: the time every channel and the
+        delivery loop read (the production clock by default; tests inject their own)."""
         self.settings = settings
         self.assistant = assistant
         self.database = database
         self.reminders = reminders
+        self.files = files  # where the console saves the files it shows (one folder per user)
+        self.clock: Clock = clock or utc_now
+        self.poll_seconds = POLL_SECONDS  # how often the delivery loop looks for due rows
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -55,8 +69,9 @@ class Runtime:
         """Return True when the database answers a trivial query."""
         return self.database is not None and self.database.ping()
 
-    async def start(self, sender: Sender, *, clock: Clock = utc_now) -> None:
+    async def start(self, sender: Sender, *, clock: Clock | None = None) -> None:
         """Start reminder delivery (recovering rows a crash left in flight) and the retention purge."""
+        clock = clock or self.clock
         database = self.database
         if database is None or self.reminders is None:
             return
@@ -67,12 +82,13 @@ class Runtime:
             lambda: content.current.reminders.texts,
             clock=clock,
             max_per_second=min(REMINDER_RATE, self.settings.telegram_max_per_second or REMINDER_RATE),
+            outboxes=(TabletOutbox(database, lambda: content.current.record.texts),),
         )
         self._stop.clear()
 
         async def background() -> None:
             purge = _purge_forever(Privacy(database), self.settings.retention_days, self._stop, clock)
-            await asyncio.gather(loop.run_forever(self._stop), purge)
+            await asyncio.gather(loop.run_forever(self._stop, self.poll_seconds), purge)
 
         self._task = asyncio.create_task(background(), name="reminder-delivery")
 
@@ -109,7 +125,7 @@ def build_assistant(settings: Settings) -> Assistant:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Return the full assistant with its database and reminder service."""
+    """Return the full assistant with its database, reminders and the patient's record."""
     content = ContentRef(load_settings_content(settings))
     database = Database(settings.database)
     config = ReminderConfig(
@@ -118,7 +134,17 @@ def build_runtime(settings: Settings) -> Runtime:
         default_remind_time=settings.reminder_time,
         max_active=settings.max_active_reminders,
     )
-    reminders = Reminders(ReminderContext(database, lambda: content.current.reminders, config))
-    services = Services(UserRepository(database), Counters(database), Privacy(database), reminders)
+    reminder_ctx = ReminderContext(database, lambda: content.current.reminders, config)
+    reminders = Reminders(reminder_ctx)
+    record_ctx = RecordContext(
+        reminder_ctx,
+        lambda: content.current.record,
+        lambda user, day, label, now: reminders.creation.create(user, day, label=label, kind="dexa", now=now),
+    )
+    reminder_ctx.timezone_hooks.append(record_ctx.tablets.retimezone)
+    files = UserFiles(settings.files_dir)
+    services = Services(
+        UserRepository(database), Counters(database), Privacy(database, files), reminders, Record(record_ctx)
+    )
     assistant = Assistant(content, settings, services, reload_content=lambda: load_settings_content(settings))
-    return Runtime(settings, assistant, database, reminders)
+    return Runtime(settings, assistant, database, reminders, files)

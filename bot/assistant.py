@@ -23,6 +23,7 @@ from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
 from bot.knowledge.base import KnowledgeBase
 from bot.models import Incoming, Reply
+from bot.record.service import RECORD_COMMANDS
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
 from bot.safety.triage import MAX_TRIAGE_CHARS
@@ -103,11 +104,13 @@ class Assistant:
         )
         self._reload_content = reload_content
         reminders = self.deps.services.reminders
+        record = self.deps.services.record
         self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
             self.general,
             AnswerCommands(self.deps),
             reminders if reminders is not None else Unavailable(self.deps, REMINDER_COMMANDS, "reminders_unavailable"),
+            record if record is not None else Unavailable(self.deps, RECORD_COMMANDS, "record_unavailable"),
         ]
         self.router = Router(groups)
         self.answers = Answers(self.deps)
@@ -158,15 +161,19 @@ class Assistant:
             if _AGREES.match(text):  # "ok", "i understand": as good as the button
                 return self.general.accept(message, now)
             return self._consent_needed()
-        reminders = self.deps.services.reminders
-        if reminders is not None:
+        reminders, record = self.deps.services.reminders, self.deps.services.record
+        # One flow per user (the flows table); each feature answers only its own (record flows are marked).
+        flow = record.continue_flow(message, text, now) if record is not None else None
+        if flow is None and reminders is not None:
             flow = reminders.continue_flow(message, text, now)
-            if flow is not None:
-                return flow
+        if flow is not None:
+            return flow
         audience = users.audience(message.user_id) if users is not None else None
         replies = self.answers.answer(
             text, verdict, message.chat_id, now, audience, ask_audience=users is not None and not audience
         )
+        if record is not None and not message.is_group:  # "save it for your care team" under "not covered"
+            replies = record.offer_save(message, text, replies, now)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
@@ -208,6 +215,8 @@ class Assistant:
         if isinstance(payload, buttons.Forget) and payload.confirm:
             self.flood.forget(user_id)
             self.answers.forget(chat_id)
+            if self.deps.services.record is not None:
+                self.deps.services.record.forget(user_id)
         return replies
 
     # --- knowledge --------------------------------------------------------------------------------

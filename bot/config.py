@@ -54,6 +54,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("knowledge_dir", "path", PROJECT_ROOT / "knowledge", "the knowledge folder", env="PATIENT_BOT_KNOWLEDGE"),
     Option("database", "path", Path("data/patient-bot.sqlite3"), "the SQLite database file",
            env="PATIENT_BOT_DATABASE"),
+    Option("files_dir", "path", Path("data/files"),
+           "where the console saves the pictures and files it shows (a folder per user; /forget deletes it)"),
     Option("emergency_number", "str", "112", "emergency number shown in seek-care-now replies"),
     Option("default_timezone", "timezone", "UTC", "timezone used until a user sets one (IANA name)"),
     Option("reminder_offsets_days", "offsets", (7, 1, 0),
@@ -94,6 +96,7 @@ class Settings:
     telegram_concurrency: int = 32
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     database: Path = Path("data/patient-bot.sqlite3")
+    files_dir: Path = Path("data/files")
     emergency_number: str = "112"
     default_timezone: str = "UTC"
     reminder_offsets_days: tuple[int, ...] = (7, 1, 0)

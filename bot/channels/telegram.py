@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
@@ -40,18 +39,14 @@ from telegram.ext import (
 from bot.app import Runtime, build_runtime
 from bot.channels.control import remove_pid, write_pid
 from bot.channels.health import start_health_server
-from bot.channels.telegram_html import render_reply
+from bot.channels.telegram_html import MAX_CAPTION, render_reply
 from bot.config import Settings
 from bot.logs import configure_logging, user_ref
-from bot.models import Incoming, Reply
+from bot.models import AttachmentKind, Block, Incoming, Reply, ReplyKind
 
 log = logging.getLogger("bot.telegram")
 SEND_CONNECTIONS = 8
 POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -62,8 +57,21 @@ def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
 
 
 async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
-    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one."""
+    """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one.
+
+    A picture (``AttachmentKind.PHOTO``) goes as a photo: with the reply's text as its caption when that
+    fits Telegram's 1,024 characters, otherwise after the text with its own short caption. Other files go
+    as documents, after the text.
+    """
     for reply in replies:
+        attachment = reply.attachment
+        if attachment is not None and attachment.kind is AttachmentKind.PHOTO and not reply.edit:
+            captions = render_reply(reply, limit=MAX_CAPTION)
+            if len(captions) == 1:
+                only = captions[0]
+                await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename,
+                                     caption=only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
+                continue
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
@@ -74,10 +82,21 @@ async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Me
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
         for message in messages:
             await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
-        if reply.attachment is not None:
-            await bot.send_document(
-                chat_id, document=reply.attachment.content, filename=reply.attachment.filename
-            )
+        if attachment is not None:
+            caption = caption_html(attachment.caption)
+            if attachment.kind is AttachmentKind.PHOTO:
+                await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename, caption=caption,
+                                     parse_mode=ParseMode.HTML)
+            else:
+                await bot.send_document(chat_id, document=attachment.content, filename=attachment.filename,
+                                        caption=caption, parse_mode=ParseMode.HTML)
+
+
+def caption_html(text: str) -> str | None:
+    """Return a file's own caption as escaped HTML within Telegram's 1,024 characters, or None."""
+    if not text.strip():
+        return None
+    return render_reply(Reply(ReplyKind.INFO, (Block(text),)), limit=MAX_CAPTION)[0].html
 
 
 def addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) -> tuple[bool, str]:
@@ -143,7 +162,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     runtime = context.runtime
-    replies = runtime.assistant.handle(incoming, _now())
+    replies = runtime.assistant.handle(incoming, runtime.clock())
     _log_event("message", incoming, replies, runtime)
     await send_replies(context.bot, incoming.chat_id, replies)
 
@@ -165,7 +184,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     chat_id = message.chat.id if message is not None else query.from_user.id
     runtime = context.runtime
-    replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", _now())
+    replies = runtime.assistant.handle_button(query.from_user.id, chat_id, query.data or "", runtime.clock())
     notice = next((r.notice for r in replies if r.notice), None)
     with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
         await query.answer(notice)

@@ -3,11 +3,13 @@
 ``Database`` owns the connection, transactions and migrations; each repository owns the SQL of its
 tables: ``UserRepository`` (users: settings and consent), ``FlowRepository`` (unfinished guided
 conversations), ``Counters`` (anonymous daily counts and /stats), ``Privacy`` (erasure and retention,
-across every table that names a user). Reminder tables have their repositories in ``bot/reminders/``.
+across every table that names a user, and the user's files through ``UserFiles``). Reminder tables have
+their repositories in ``bot/reminders/``, the record's (tablets, DEXA results, questions) in ``bot/record/``.
 """
 
 from bot.storage.counters import Counters
 from bot.storage.database import Database, format_offsets, from_db_time, parse_offsets, to_db_time
+from bot.storage.files import UserFiles
 from bot.storage.flows import FlowRepository
 from bot.storage.privacy import USER_TABLES, Privacy
 from bot.storage.schema import MIGRATIONS, DeliveryStatus, ReminderStatus
@@ -23,6 +25,7 @@ __all__ = [
     "Privacy",
     "ReminderStatus",
     "User",
+    "UserFiles",
     "UserRepository",
     "format_offsets",
     "from_db_time",
