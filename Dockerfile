@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATIENT_BOT_KNOWLEDGE=/app/knowledge \
-    PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3
+    PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3 \
+    MPLCONFIGDIR=/app/.matplotlib
 
 WORKDIR /app
 # Install dependencies first (cached layer), from pyproject.toml only.
@@ -16,7 +17,9 @@ RUN pip install .
 COPY knowledge ./knowledge
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
-    && mkdir -p /data && chown bot:bot /data
+    && mkdir -p /data && chown bot:bot /data \
+    && python -c "import matplotlib.font_manager" && chown -R bot:bot /app/.matplotlib
+# matplotlib's font cache is built once here (MPLCONFIGDIR), not at the first chart of every container.
 USER bot
 
 # The database (users, reminders, counters) lives on a volume so it survives upgrades.
