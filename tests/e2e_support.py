@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,19 +82,30 @@ def button_data(message: dict[str, Any]) -> list[str]:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[RunningBot]:
-    """Start the fake server and the real bot polling it; stop both cleanly afterwards."""
+async def running_bot(
+    tmp_path: Path, *, clock: Callable[[], datetime] | None = None, poll_seconds: float | None = None, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Start the fake server and the real bot polling it; stop both cleanly afterwards.
+
+    ``clock``: the time the whole bot reads (messages, buttons, the delivery loop); ``poll_seconds``: how
+    often its delivery loop looks for due rows (15 s in production).
+    """
     async with FakeTelegramServer() as tg:
         settings = Settings(
             telegram_token=tg.token,
             telegram_api_base_url=f"{tg.url}/bot",
             knowledge_dir=KNOWLEDGE,
             database=tmp_path / "bot.sqlite3",
+            files_dir=tmp_path / "files",
             health_port=0,
             admin_ids=(ADMIN,),
         )
         settings = replace(settings, **overrides)
         runtime = build_runtime(settings)
+        if clock is not None:
+            runtime.clock = clock
+        if poll_seconds is not None:
+            runtime.poll_seconds = poll_seconds
         app = build_application(settings, runtime)
         async with app:
             await app.post_init(app)  # run_polling would call it; we drive the parts ourselves

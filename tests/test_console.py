@@ -65,3 +65,19 @@ def test_did_you_mean_buttons_are_numbered_choices_in_the_console(tmp_path: Path
     assert "may fit better" in out and "[1] › " in out
     after = out.rsplit("[1] › ", 1)[1]
     assert "MORE FROM THE ARTICLES" in after and "From: " in after  # "1" opened the offered passage
+
+
+def test_pictures_and_files_go_to_the_users_folder_with_a_text_version_and_forget_removes_them(tmp_path: Path) -> None:
+    lines = ["/start", "1", "/tablet 08:00", "/tablets", "1", "/tablets", "/dexa 2026-03-14 hip -1.2", "/dexa",
+             "/export", "/forget", "1"]
+    out = _chat(tmp_path, lines, "--user-id", "321")
+    folder = tmp_path / "data" / "files" / "321"
+    for name in ("tablets-", "dexa-", "my-record-"):
+        assert f"saved data/files/321/{name}" in out, name  # files_dir (data/files by default), a folder per user
+    assert "One line per week, Monday first" in out and "[picture: tablets-" in out  # the text version
+    assert "deleted" in out
+    assert not folder.exists()  # /forget removed every file the console wrote for this user
+    rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(
+        "SELECT (SELECT COUNT(*) FROM doses) + (SELECT COUNT(*) FROM dexa_results) + (SELECT COUNT(*) FROM tablet_schedules)"
+    ).fetchone()
+    assert rows == (0,)

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot.reminders.repository import ReminderRepository
-from bot.storage import MIGRATIONS, USER_TABLES, Counters, Database, FlowRepository, Privacy, UserRepository, from_db_time, to_db_time
+from bot.storage import (
+    MIGRATIONS,
+    USER_TABLES,
+    Counters,
+    Database,
+    FlowRepository,
+    Privacy,
+    UserRepository,
+    from_db_time,
+    to_db_time,
+)
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -187,3 +197,25 @@ def test_sqlite_file_is_plain_sqlite(db: Database) -> None:
         assert conn.execute("SELECT user_id FROM users").fetchall() == [(7,)]
     finally:
         conn.close()
+
+
+def test_forget_user_erases_the_record_and_the_users_files(db: Database, tmp_path: Path) -> None:
+    from bot.record.dexa import DexaRepository
+    from bot.record.notes import NoteRepository
+    from bot.record.tablets import DoseStatus, TabletRepository
+    from bot.storage import UserFiles
+
+    files = UserFiles(tmp_path / "files")
+    for user_id in (1, 2):
+        UserRepository(db).upsert(user_id, user_id, NOW)
+        TabletRepository(db).set(user_id=user_id, chat_id=user_id, medicine="anastrozole", at=time(8), timezone="UTC", now=NOW)
+        TabletRepository(db).record(user_id, NOW.date(), DoseStatus.TAKEN, NOW)
+        DexaRepository(db).add(user_id, NOW.date(), "total_hip", -1.2, None, None, NOW)
+        NoteRepository(db).add(user_id, "a question", NOW)
+        files.save(user_id, "summary.pdf", b"%PDF-")
+    assert Privacy(db, files).forget_user(1) == 1 + 1 + 1 + 1 + 1 + 1 + 1  # delivery, schedule, dose, result, note, user, file
+    for table in USER_TABLES:
+        assert db.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 1")[0][0] == 0, table
+    assert not files.folder(1).exists() and files.folder(2).exists()
+    assert DexaRepository(db).results(2) and NoteRepository(db).notes(2)
+    assert files.save(3, "../../etc/passwd", b"x") == tmp_path / "files" / "3" / "passwd"  # no way out of the folder

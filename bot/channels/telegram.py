@@ -42,7 +42,7 @@ from bot.channels.health import start_health_server
 from bot.channels.telegram_html import MAX_CAPTION, render_reply
 from bot.config import Settings
 from bot.logs import configure_logging, user_ref
-from bot.models import AttachmentKind, Block, Incoming, Reply, ReplyKind
+from bot.models import Attachment, AttachmentKind, Block, Incoming, Reply, ReplyKind
 
 log = logging.getLogger("bot.telegram")
 SEND_CONNECTIONS = 8
@@ -59,18 +59,17 @@ def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
 async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
     """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one.
 
-    A picture (``AttachmentKind.PHOTO``) goes as a photo: with the reply's text as its caption when that
-    fits Telegram's 1,024 characters, otherwise after the text with its own short caption. Other files go
-    as documents, after the text.
+    A file goes as a photo (``AttachmentKind.PHOTO``) or a document, with the reply's text as its caption
+    when that fits Telegram's 1,024 characters; otherwise the text goes first and the file follows with
+    its own short caption.
     """
     for reply in replies:
         attachment = reply.attachment
-        if attachment is not None and attachment.kind is AttachmentKind.PHOTO and not reply.edit:
+        if attachment is not None and not reply.edit:
             captions = render_reply(reply, limit=MAX_CAPTION)
             if len(captions) == 1:
                 only = captions[0]
-                await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename,
-                                     caption=only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
+                await _send_file(bot, chat_id, attachment, only.html, keyboard(only.buttons))
                 continue
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
@@ -83,13 +82,16 @@ async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Me
         for message in messages:
             await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
         if attachment is not None:
-            caption = caption_html(attachment.caption)
-            if attachment.kind is AttachmentKind.PHOTO:
-                await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename, caption=caption,
-                                     parse_mode=ParseMode.HTML)
-            else:
-                await bot.send_document(chat_id, document=attachment.content, filename=attachment.filename,
-                                        caption=caption, parse_mode=ParseMode.HTML)
+            await _send_file(bot, chat_id, attachment, caption_html(attachment.caption), None)
+
+
+async def _send_file(bot: Any, chat_id: int, attachment: Attachment, caption: str | None, markup: Any) -> None:
+    if attachment.kind is AttachmentKind.PHOTO:
+        await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename, caption=caption,
+                             parse_mode=ParseMode.HTML, reply_markup=markup)
+    else:
+        await bot.send_document(chat_id, document=attachment.content, filename=attachment.filename, caption=caption,
+                                parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def caption_html(text: str) -> str | None:

@@ -148,7 +148,8 @@ def draw_calendar(
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(text.title, fontsize=fontsize + 2, loc="left", pad=16)
+    if text.title:
+        ax.set_title(text.title, fontsize=fontsize + 2, loc="left", pad=16)
     handles = [Patch(facecolor=COLOURS[s], label=text.legend[s]) for s in order]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=4, fontsize=fontsize, frameon=False)
 
@@ -193,23 +194,20 @@ def draw_dexa(ax: Axes, series: Sequence[Series], text: DexaText, *, fontsize: f
 
 
 def date_ticks(start: date, end: date, months: Sequence[str]) -> list[tuple[date, str]]:
-    """Return (date, label) ticks between two dates: years, or months for a short span ("Mar 2026")."""
+    """Return (date, label) ticks on the first of a month between two dates: every month ("Mar 2026") for
+    a short span, every 3 or 6 months for longer ones, every January ("2026") for the longest."""
     span = (end - start).days
     step = 1 if span <= 200 else 3 if span <= 800 else 6 if span <= 1600 else 12
+    index = start.year * 12 + start.month - 1 + (start.day > 1)  # the first month start not before ``start``
+    index = -(-index // step) * step  # up to the step's grid (January, April, July, October for 3)
     ticks: list[tuple[date, str]] = []
-    year, month = start.year, start.month
     while True:
-        month_index = (year * 12 + month - 1 + step - 1) // step * step  # the next month on the step grid
-        year, month = divmod(month_index, 12)
-        month += 1
-        tick = date(year, month, 1)
+        year, month = divmod(index, 12)
+        tick = date(year, month + 1, 1)
         if tick > end:
             return ticks
-        label = str(year) if month == 1 or step == 12 else f"{months[month - 1][:3]} {year}"
-        ticks.append((tick, label))
-        month_index += step
-        year, month = divmod(month_index, 12)
-        month += 1
+        ticks.append((tick, str(year) if step == 12 else f"{months[month][:3]} {year}"))
+        index += step
 
 
 def dexa_png(series: Sequence[Series], text: DexaText) -> bytes:

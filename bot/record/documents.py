@@ -9,6 +9,7 @@ the disclaimer. What does not fit on the page is listed in full on further PDF p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -133,7 +134,8 @@ class Documents:
                 (texts.t("summary_notes"), tuple(_first(texts, short_notes, ON_PAGE["notes"]))),
             ),
             calendar=calendar_days,
-            calendar_text=views.calendar_text(texts, span) if calendar_days else None,
+            # Under its own heading on the page: the calendar needs no title of its own there.
+            calendar_text=replace(views.calendar_text(texts, span), title="") if calendar_days else None,
             series=dexa_views.series(bone, results),
             dexa_text=dexa_views.chart_text(texts, bone) if results else None,
             footer=content.disclaimer,

@@ -49,7 +49,7 @@ class TabletOutbox:
                 (at, at),
             ).fetchall()
             for schedule_id in {row[0] for row in rows}:
-                self.tablets.ensure_next(conn, schedule_id, now)
+                self.tablets.ensure_next(conn, schedule_id, now, late_today=True)  # back after an outage
             # A reminder was sent and the day is over with no answer: that day is recorded as missed.
             conn.execute(
                 "INSERT INTO doses (user_id, day, medicine, status, recorded_at) "

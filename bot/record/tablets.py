@@ -222,11 +222,15 @@ class TabletRepository:
         params: tuple[object, ...] = (stamp, schedule_id, *((day.isoformat(),) if day else ()))
         conn.execute(f"UPDATE tablet_deliveries SET status = 'cancelled', updated_at = ? WHERE {where}", params)
 
-    def ensure_next(self, conn: sqlite3.Connection, schedule_id: int, now: datetime) -> datetime | None:
+    def ensure_next(
+        self, conn: sqlite3.Connection, schedule_id: int, now: datetime, *, late_today: bool = False
+    ) -> datetime | None:
         """Queue the next daily reminder unless one is queued; return when it fires (None: stopped).
 
         The next one is the first local day from today (or from the end of a pause) whose reminder time
-        is still ahead and which has no daily reminder already (sent or queued) and no recorded dose.
+        is still ahead and which has no daily reminder already (sent or queued) and no recorded dose. With
+        ``late_today`` (after an outage) today's reminder is queued even though its time has passed: it is
+        then sent at once, marked late, rather than not at all.
         """
         row = conn.execute("SELECT * FROM tablet_schedules WHERE id = ?", (schedule_id,)).fetchone()
         if row is None or row["status"] != "active":
@@ -246,7 +250,9 @@ class TabletRepository:
         for offset in range(LOOKAHEAD_DAYS):
             day = start + timedelta(days=offset)
             fire = local_to_utc(day, schedule.remind_at, tz)
-            if fire <= now or self._day_taken_care_of(conn, schedule, day):
+            if (fire <= now and not (late_today and offset == 0 and day == local_day(now, tz))) or (
+                self._day_taken_care_of(conn, schedule, day)
+            ):
                 continue
             stamp = to_db_time(now)
             conn.execute(
