@@ -626,6 +626,12 @@ def test_summary_and_export_send_files(bot: Runtime) -> None:
     ])
 
 
+def test_record_commands_answer_only_in_a_private_chat(bot: Runtime) -> None:
+    group = Incoming(ALICE, -100123, "/tablets", is_group=True, addressed_to_bot=True)
+    [reply] = bot.assistant.handle(group, NOW)
+    assert "private chat" in reply.plain_text and reply.attachment is None
+
+
 def test_record_commands_without_a_database_say_so(assistant: Assistant) -> None:
     verify_dialog(assistant, ALICE, [
         ("/tablets", sees("not available right now", kinds="info")),

@@ -25,7 +25,7 @@ from bot.storage import User
 from bot.text import one_line
 
 ON_PAGE = {"dexa": 6, "upcoming": 6, "notes": 6}  # lines of each list on the summary's first page
-NOTE_ON_PAGE = 200  # characters of a question on the first page (all of it on the PDF's further pages)
+NOTE_ON_PAGE = 110  # characters of a question on the first page, one line (all of it on the PDF's further pages)
 
 
 class Documents:
@@ -137,7 +137,7 @@ class Documents:
             # Under its own heading on the page: the calendar needs no title of its own there.
             calendar_text=replace(views.calendar_text(texts, span), title="") if calendar_days else None,
             series=dexa_views.series(bone, results),
-            dexa_text=dexa_views.chart_text(texts, bone) if results else None,
+            dexa_text=replace(dexa_views.chart_text(texts, bone), title="") if results else None,
             footer=content.disclaimer,
             overflow=tuple(overflow),
         )

@@ -20,7 +20,7 @@ from bot.record.dexa_commands import DexaCommands
 from bot.record.documents import Documents
 from bot.record.flows import RecordStep
 from bot.record.tablet_commands import TabletCommands
-from bot.routing import AnyButtonRoute, ButtonRoute, CommandRoute
+from bot.routing import AnyButtonRoute, ButtonRoute, CommandHandler, CommandRoute
 from bot.text import one_line
 
 # The commands this feature answers (the fallback group answers them when there is no database).
@@ -41,20 +41,29 @@ class Record:
         self.documents = Documents(ctx)
 
     def commands(self) -> Mapping[str, CommandRoute]:
-        """Return the record's commands by name."""
+        """Return the record's commands by name (each answers only in a private chat: it is health data)."""
         t, d = self.tablets, self.documents
-        return {
-            "tablet": CommandRoute(t.tablet),
-            "tablet_time": CommandRoute(t.change_time),
-            "tablet_pause": CommandRoute(t.pause),
-            "tablet_resume": CommandRoute(t.resume),
-            "tablet_stop": CommandRoute(t.stop),
-            "tablets": CommandRoute(t.adherence),
-            "dexa": CommandRoute(self.dexa.dexa),
-            "note": CommandRoute(d.note),
-            "summary": CommandRoute(d.summary),
-            "export": CommandRoute(d.export),
+        handlers: dict[str, CommandHandler] = {
+            "tablet": t.tablet,
+            "tablet_time": t.change_time,
+            "tablet_pause": t.pause,
+            "tablet_resume": t.resume,
+            "tablet_stop": t.stop,
+            "tablets": t.adherence,
+            "dexa": self.dexa.dexa,
+            "note": d.note,
+            "summary": d.summary,
+            "export": d.export,
         }
+        return {name: CommandRoute(self._private(handler)) for name, handler in handlers.items()}
+
+    def _private(self, handler: CommandHandler) -> CommandHandler:
+        def run(message: Incoming, args: str, now: datetime) -> list[Reply]:
+            if message.is_group:  # the rest of the group would see the patient's record
+                return [self.ctx.reply(self.ctx.texts.t("private_only"))]
+            return handler(message, args, now)
+
+        return run
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
         """Return the record's buttons' routes."""

@@ -23,6 +23,7 @@ _SCHEMA = """
 date_format: weekday day month year
 short_date: day month year
 btn_stop: -
+private_only: -
 medicine_default: -
 medicine_button: medicine
 tablet_ask_medicine: -
@@ -219,7 +220,7 @@ def _check(file: str, key: str, text: object) -> str:
     if unknown:
         allowed = ", ".join(sorted(MESSAGES[key])) or "none"
         raise KnowledgeError(file, f"messages.{key}", f"unknown placeholder(s) {unknown}; allowed: {allowed}")
-    return text.strip()
+    return text  # as written: a quoted text may start with a space on purpose (" — {term}")
 
 
 def load_record_texts(path: Path = DEFAULT_PATH) -> RecordTexts:
