@@ -8,6 +8,7 @@ and finally the question itself. No Telegram import here: the channels render wh
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import deque
 from collections.abc import Callable
@@ -229,6 +230,8 @@ class Assistant:
         except Exception as error:  # a bad file must never take the running bot down
             return self.deps.note("reload_failed", problem=str(error)[:300])
         self.content.current = content
+        gc.collect()  # the old knowledge goes; the new one is frozen like the first (bot.app.freeze_long_lived)
+        gc.freeze()
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

@@ -108,7 +108,7 @@ async def _scenario(bot: RunningBot, clock: Clock, tmp_path: Path) -> None:
     # /tablets: the percentages in the photo's caption (2 of 3 recorded days taken).
     [tablets] = await bot.say("/tablets", USER)
     assert "Last 7 days: 67% taken (2 of 3 recorded days; 0 skipped, 1 missed)" in tablets["plain_text"]
-    _photo(bot, tablets, 700, 260)
+    _photo(bot, tablets, 700, 280)
     # /dexa: the chart as a photo, the list in its caption (it fits in 1,024 characters).
     [chart] = await bot.say("/dexa", USER)
     assert "Your DEXA results (2)" in chart["plain_text"] and "dx:add" in button_data(chart)

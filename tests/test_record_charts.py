@@ -56,9 +56,9 @@ def test_the_tablet_calendar_png(db: Database, content: Content) -> None:
     record_days(db, [DoseStatus.TAKEN, DoseStatus.SKIPPED, None, DoseStatus.MISSED] * 10)
     [view] = setup.say("tablets", USER)
     assert view.attachment is not None and view.attachment.kind is AttachmentKind.PHOTO
-    image = picture(view.attachment.content, 700, 260)
+    image = picture(view.attachment.content, 700, 280)
     rgb = image.convert("RGB")
-    found = {rgb.getpixel((x, y)) for x in range(0, 700, 3) for y in range(0, 260, 3)}
+    found = {rgb.getpixel((x, y)) for x in range(0, 700, 3) for y in range(0, 280, 3)}
     assert {(0, 158, 115), (230, 159, 0), (213, 94, 0)} <= found  # taken, skipped, missed squares are drawn
     assert len(view.attachment.caption) <= 1024 and view.attachment.alt_text.count("\n") >= 13
 
