@@ -5,16 +5,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PATIENT_BOT_KNOWLEDGE=/app/knowledge \
     PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3 \
     MPLCONFIGDIR=/app/.matplotlib
 
 WORKDIR /app
-# Install dependencies first (cached layer), from pyproject.toml only.
+# The package carries its default knowledge (package data bot/defaults, from knowledge/); a clinic's own
+# folder is mounted and named by PATIENT_BOT_KNOWLEDGE (docker-compose.yml).
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install .
 COPY knowledge ./knowledge
+RUN pip install . && rm -rf /app/bot /app/knowledge
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
     && mkdir -p /data && chown bot:bot /data \

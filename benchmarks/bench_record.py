@@ -59,7 +59,7 @@ from bot.config import Settings
 from bot.models import Incoming
 imported = time.perf_counter()
 folder = Path(tempfile.mkdtemp())
-runtime = build_runtime(Settings(database=folder / "bot.sqlite3", files_dir=folder / "files"))
+runtime = build_runtime(Settings(database=folder / "bot.sqlite3", console_files_dir=folder / "files"))
 built = time.perf_counter()
 now = datetime.now(UTC)
 assistant = runtime.assistant
@@ -98,7 +98,7 @@ def make_record(say: Callable[[str], list[Reply]], tablets: TabletRepository) ->
 
 def bench_renders(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = build_runtime(Settings(database=Path(tmp) / "bot.sqlite3", files_dir=Path(tmp) / "files"))
+        runtime = build_runtime(Settings(database=Path(tmp) / "bot.sqlite3", console_files_dir=Path(tmp) / "files"))
         assistant = runtime.assistant
 
         def say(text: str) -> list[Reply]:

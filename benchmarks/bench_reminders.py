@@ -139,7 +139,8 @@ class BotProcess:
 
 def start_bot(tg: FakeTelegramServer, workdir: Path, database: Path, name: str) -> BotProcess:
     config = workdir / "config.yaml"
-    config.write_text(f"health_port: 0\nknowledge_dir: {REPO / 'knowledge'}\nlog_level: WARNING\n", encoding="utf-8")
+    config.write_text(f"health_port: 0\nknowledge_dir: {REPO / 'knowledge'}\nlog_level: WARNING\n"
+                      "operator_name: Benchmark clinic\noperator_contact: bench@example.org\n", encoding="utf-8")
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.token,

@@ -202,7 +202,8 @@ async def bot_run(workdir: Path, name: str, *, config: dict[str, object], fake_l
     folder.mkdir(parents=True)
     database = folder / "bot.sqlite3"
     accept_users(database)
-    settings = {"health_port": 0, "knowledge_dir": str(KNOWLEDGE), **config}
+    settings = {"health_port": 0, "knowledge_dir": str(KNOWLEDGE), "operator_name": "Benchmark clinic",
+                "operator_contact": "bench@example.org", **config}
     config_file = folder / "config.yaml"
     config_file.write_text("".join(f"{key}: {value}\n" for key, value in settings.items()), encoding="utf-8")
     command = bot_command()

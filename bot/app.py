@@ -66,6 +66,13 @@ class Runtime:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup with a new id: move everything that names the old one."""
+        self.assistant.answers.move_chat(old_chat_id, new_chat_id)
+        if self.database is not None:
+            moved = Privacy(self.database).move_chat(old_chat_id, new_chat_id)
+            log.info("chat migrated", extra={"event": "chat_migrated", "rows": moved})
+
     def database_ok(self) -> bool:
         """Return True when the database answers a trivial query."""
         return self.database is not None and self.database.ping()
@@ -157,7 +164,7 @@ def build_runtime(settings: Settings) -> Runtime:
         lambda user, day, label, now: reminders.creation.create(user, day, label=label, kind="dexa", now=now),
     )
     reminder_ctx.timezone_hooks.append(record_ctx.tablets.retimezone)
-    files = UserFiles(settings.files_dir)
+    files = UserFiles(settings.console_files.resolve())
     services = Services(
         UserRepository(database), Counters(database), Privacy(database, files), reminders, Record(record_ctx)
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -23,7 +25,7 @@ from bot.handlers.answers import AnswerCommands
 from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
 from bot.knowledge.base import KnowledgeBase
-from bot.models import Incoming, Reply
+from bot.models import Block, Button, Incoming, Reply, ReplyKind
 from bot.record.service import RECORD_COMMANDS
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
@@ -104,6 +106,7 @@ class Assistant:
             timedelta(seconds=settings.flood_mute_seconds),
         )
         self._reload_content = reload_content
+        self._reloading = threading.Lock()  # one reload at a time; answers never wait for it
         reminders = self.deps.services.reminders
         record = self.deps.services.record
         self.general = GeneralCommands(self.deps, self.reload)
@@ -139,7 +142,8 @@ class Assistant:
         """Return the replies to one incoming text message."""
         if message.is_group and not message.addressed_to_bot:
             return []
-        gate = self.flood.check(message.user_id, now)
+        # An anonymous admin's or a channel's messages all carry one shared sender: count them per chat.
+        gate = self.flood.check(message.user_id if message.is_person else message.chat_id, now)
         if gate is Gate.DROP:
             return []
         if gate is Gate.WARN:
@@ -147,10 +151,13 @@ class Assistant:
         text, _ = clean_message(message.text, MAX_TRIAGE_CHARS)  # triage reads the whole message
         if not text:
             return [self.deps.note_error("empty_message")]
+        if not message.is_person:
+            return self._general_only(message, text, now)
         was_cut = len(text) > self.settings.max_message_chars
         users = self.deps.services.users
         if users is not None:
-            users.upsert(message.user_id, message.chat_id, now)
+            # Reminders go to the person's private chat (its id is the user id), never to a group.
+            users.upsert(message.user_id, message.user_id if message.is_group else message.chat_id, now)
         command = _COMMAND.match(text)
         if command:
             return self._command(message, command.group(1).lower(), (command.group(3) or "").strip(), now)
@@ -163,22 +170,46 @@ class Assistant:
                 return self.general.accept(message, now)
             return self._consent_needed()
         reminders, record = self.deps.services.reminders, self.deps.services.record
+        private = not message.is_group  # guided flows live in the private chat
         # One flow per user (the flows table); each feature answers only its own (record flows are marked).
-        flow = record.continue_flow(message, text, now) if record is not None else None
-        if flow is None and reminders is not None:
-            flow = reminders.continue_flow(message, text, now)
-        if flow is not None:
-            return flow
+        def asks(typed: str) -> bool:  # a question or a change to a medicine, typed during a guided step
+            return verdict.medication or self.answers.is_question(typed)
+
+        if record is not None and private:
+            triage = self.content.current.triage  # "remind me to stop my tablets" is no medicine's name
+            flow = record.continue_flow(
+                message, text, now, asks=lambda typed: asks(typed) or triage.mentions_medication_change(typed)
+            )
+            if flow is not None:
+                return flow
+        if reminders is not None and private:
+            flow = reminders.continue_flow(message, text, now, asks=asks)
+            if flow is not None:
+                return flow
+            if not verdict.medication and self.content.current.triage.mentions_medication_change(text):
+                verdict = replace(verdict, medication=True)  # "remind me to stop my tablets": the guard
+            if not verdict.medication and record is not None:  # "remind me to take my tablet every day"
+                requests = self.content.current.reminders.grammar.v.request_phrases
+                offer = record.offer_tablet(message, text, requests, now)
+                if offer is not None:
+                    return offer
+            if not verdict.medication:
+                offer = reminders.offer(message, text, now)
+                if offer is not None:
+                    return offer
         audience = users.audience(message.user_id) if users is not None else None
-        replies = self.answers.answer(
-            text, verdict, message.chat_id, now, audience, ask_audience=users is not None and not audience
-        )
-        if record is not None and not message.is_group:  # "save it for your care team" under "not covered"
+        ask = users is not None and not audience and not message.is_group
+        replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
+        if record is not None and private:  # "save it for your care team" under "not covered"
             replies = record.offer_save(message, text, replies, now)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if was_cut:
             replies.insert(0, self.deps.note("too_long", limit=self.settings.max_message_chars))
+        if reminders is not None and private:
+            paused = reminders.paused(message, now)  # a question asked mid-flow: offer to carry on
+            if paused is not None:
+                replies.append(paused)
         return replies
 
     def non_text(self, message: Incoming) -> list[Reply]:
@@ -192,9 +223,52 @@ class Assistant:
         route = self.router.command(command.name) if command is not None else None
         if command is None or route is None or (command.admin and not self.deps.is_admin(message.user_id)):
             return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+        if command.personal and message.is_group:
+            return [self._to_private_chat(command.name)]
         if not route.before_consent and not self.deps.accepted(message.user_id):
             return self._consent_needed()
         return route.handler(message, args, now)
+
+    def is_slow(self, message: Incoming) -> bool:
+        """Return True when a message is a command that takes long (``/reload``), so an async channel can
+        run ``handle`` for it in a worker thread while other messages are answered."""
+        command = _COMMAND.match(message.text.strip())
+        if command is None:
+            return False
+        found = self.texts.command(command.group(1).lower())
+        route = self.router.command(found.name) if found is not None else None
+        return route is not None and route.slow
+
+    def _general_only(self, message: Incoming, text: str, now: datetime) -> list[Reply]:
+        """Answer a sender who is not one identifiable person: emergencies, questions, general commands.
+
+        Nothing is stored for them and no consent is asked (it could not be tied to anyone); every health
+        reply still carries the disclaimer footer.
+        """
+        command = _COMMAND.match(text)
+        if command:
+            name = command.group(1).lower()
+            found = self.texts.command(name)
+            route = self.router.command(found.name) if found is not None else None
+            if found is None or route is None or found.admin:
+                return [self.deps.note("unknown_command", command=f"/{name}"[:40])]
+            if found.personal:
+                return [self.deps.note("not_a_person")]
+            return route.handler(message, (command.group(3) or "").strip(), now)
+        verdict = self.content.current.triage.check(text)
+        if verdict.urgent is not None:
+            self.deps.count("urgent", now)
+            return [self.deps.compose.urgent(verdict)]
+        replies = self.answers.answer(text, verdict, message.chat_id, now, None, ask_audience=False)
+        self.deps.count("questions", now)
+        self.deps.count(replies[0].kind.value, now)  # /stats: each question's kind of reply, as for a person
+        return replies
+
+    def _to_private_chat(self, command: str) -> Reply:
+        """Say a personal feature lives in the private chat, with a button that opens it there."""
+        texts = self.texts
+        button = Button(texts.get("private_chat_button"), "", private_start=command or "start")
+        return Reply(ReplyKind.INFO, (Block(texts.get("personal_in_group")),), ((button,),))
 
     # --- buttons ----------------------------------------------------------------------------------
     def handle_button(self, user_id: int, chat_id: int, data: str, now: datetime) -> list[Reply]:
@@ -210,6 +284,8 @@ class Assistant:
         route = self.router.button(payload)
         if route is None:
             return [self.deps.compose.expired()]
+        if route.personal and chat_id != user_id:  # a private chat's id is its user's id
+            return [self._to_private_chat("")]
         if not route.before_consent and not self.deps.accepted(user_id):
             return self._consent_needed()
         replies = route(Incoming(user_id, chat_id, ""), payload, now)
@@ -222,16 +298,21 @@ class Assistant:
 
     # --- knowledge --------------------------------------------------------------------------------
     def reload(self) -> Reply:
-        """Re-read knowledge/ and swap it in; on any problem keep the old knowledge and say why."""
+        """Re-read the whole knowledge folder and swap it in; on any problem keep the old content and say why.
+
+        Thread-safe: the new ``Content`` is built aside (messages meanwhile are answered from the old
+        one) and replaces it in one assignment, so every message sees one version, old or new.
+        """
         if self._reload_content is None:
             return self.deps.note("reload_failed", problem="reloading is not configured")
-        try:
-            content = self._reload_content()
-        except Exception as error:  # a bad file must never take the running bot down
-            return self.deps.note("reload_failed", problem=str(error)[:300])
-        self.content.current = content
-        gc.collect()  # the old knowledge goes; the new one is frozen like the first (bot.app.freeze_long_lived)
-        gc.freeze()
+        with self._reloading:
+            try:
+                content = self._reload_content()
+            except Exception as error:  # a bad file must never take the running bot down
+                return self.deps.note("reload_failed", problem=str(error)[:300])
+            self.content.current = content
+            gc.collect()  # the old knowledge goes; the new one is frozen like the first (bot.app.freeze_long_lived)
+            gc.freeze()
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

@@ -18,7 +18,8 @@ INTEGER range reads as 0, which names no row), ``bool`` (``y``/``n``), ``date`` 
     r:plan:<code>           /plan: the schedule variant     r:stop               leave the guided flow
     r:list                  /reminders               au:<w|m>             whose answers: women / men
     tb:<act>:<YYYY-MM-DD>   a day's tablet: taken / snooze / skip          tb:med / tb:at:<HHMM>   guided /tablet
-    tb:pause:<days>         pause the tablet reminder       dx:site:<code>       /dexa add: the site
+    tb:pause:<days>         pause the tablet reminder       tb:start             start the guided /tablet
+    dx:site:<code>          /dexa add: the site
     dx:skip                 /dexa add: no Z-score / BMD     dx:add               start /dexa add
     dx:del:<id>             delete (or undo) a DEXA result  dx:remind:<id>       remind of the next scan
     nq:<token>              save a not-covered question     nt:del:<id>          delete a saved question
@@ -297,6 +298,21 @@ class StopFlow(CallbackData):
 
 
 @dataclass(frozen=True)
+class OfferReminder(CallbackData):
+    """Answer the offer to set the reminder a plain message asked for (yes or no)."""
+
+    prefix = "r:offer"
+    accept: bool
+
+
+@dataclass(frozen=True)
+class ContinueFlow(CallbackData):
+    """After a question asked in the middle of a guided step: carry on with that step."""
+
+    prefix = "r:go"
+
+
+@dataclass(frozen=True)
 class ListReminders(CallbackData):
     """Show /reminders."""
 
@@ -320,6 +336,13 @@ class TabletMedicine(CallbackData):
     """Guided /tablet: the suggested medicine (the default name) was chosen."""
 
     prefix = "tb:med"
+
+
+@dataclass(frozen=True)
+class TabletStart(CallbackData):
+    """Start the guided /tablet (offered under a plain "remind me to take my tablet")."""
+
+    prefix = "tb:start"
 
 
 @dataclass(frozen=True)

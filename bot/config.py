@@ -23,8 +23,21 @@ import yaml
 from bot.errors import ConfigError
 from bot.yamlfile import load_yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENV_CONFIG = "PATIENT_BOT_CONFIG"
+
+
+def packaged_knowledge_dir() -> Path:
+    """Return the default knowledge folder shipped with the code (the one way the code finds it).
+
+    In an installed wheel it is the package data ``bot/defaults/`` (pyproject.toml maps the repository's
+    ``knowledge/`` there); in a source checkout or an editable install, that ``knowledge/`` itself.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "defaults"
+    return installed if installed.is_dir() else package.parent / "knowledge"
+
+
+DEFAULT_KNOWLEDGE = packaged_knowledge_dir()
 # Reminder offsets (days before an event): stated once, used by the config and by /remind settings.
 MAX_REMINDER_OFFSETS = 5
 MAX_OFFSET_DAYS = 60
@@ -42,6 +55,7 @@ class Option:
     help: str
     minimum: float | None = None
     env: str | None = None
+    maximum: float | None = None
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -51,11 +65,11 @@ OPTIONS: tuple[Option, ...] = (
            env="TELEGRAM_API_BASE_URL"),
     Option("telegram_max_per_second", "float", 30.0, "bot-wide sending limit; 0 turns the limiter off", minimum=0),
     Option("telegram_concurrency", "int", 32, "updates processed at once", minimum=1),
-    Option("knowledge_dir", "path", PROJECT_ROOT / "knowledge", "the knowledge folder", env="PATIENT_BOT_KNOWLEDGE"),
+    Option("knowledge_dir", "path", DEFAULT_KNOWLEDGE,
+           "the knowledge folder (default: the one shipped with the bot; `patient-bot knowledge init DIR` copies it)",
+           env="PATIENT_BOT_KNOWLEDGE"),
     Option("database", "path", Path("data/patient-bot.sqlite3"), "the SQLite database file",
            env="PATIENT_BOT_DATABASE"),
-    Option("files_dir", "path", Path("data/files"),
-           "where the console saves the pictures and files it shows (a folder per user; /forget deletes it)"),
     Option("emergency_number", "str", "112", "emergency number shown in seek-care-now replies"),
     Option("default_timezone", "timezone", "UTC", "timezone used until a user sets one (IANA name)"),
     Option("reminder_offsets_days", "offsets", (7, 1, 0),
@@ -63,8 +77,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("reminder_time", "time", time(9, 0), "local time of day at which reminders fire (HH:MM)"),
     Option("max_active_reminders", "int", 50, "most active reminders one user may have", minimum=1),
     Option("retention_days", "int", 30, "finished reminders are deleted after this many days", minimum=1),
-    Option("operator_name", "str", "the clinic that runs this bot", "who runs the bot, shown by /privacy"),
-    Option("operator_contact", "str", "your clinic's reception", "how to reach the operator, shown by /privacy"),
+    Option("operator_name", "str", None, "who runs the bot, shown by /privacy (required on Telegram)",
+           env="PATIENT_BOT_OPERATOR_NAME"),
+    Option("operator_contact", "str", None, "how to reach the operator, shown by /privacy (required on Telegram)",
+           env="PATIENT_BOT_OPERATOR_CONTACT"),
     Option("admin_ids", "ids", (), "Telegram user ids allowed to use /stats and /reload"),
     Option("flood_max_messages", "int", 20, "messages per window before a user is muted", minimum=1),
     Option("flood_window_seconds", "int", 60, "flood counting window", minimum=1),
@@ -74,12 +90,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_hash_key", "str", None, "key of the hash that replaces user ids in logs", env="PATIENT_BOT_LOG_KEY"),
     Option("debug_log_text", "bool", False, "log message texts (never in production)", env="PATIENT_BOT_DEBUG_LOG_TEXT"),
     Option("webhook_listen", "str", "0.0.0.0", "address the webhook server listens on"),
-    Option("webhook_port", "int", 8443, "port of the webhook server", minimum=1),
+    Option("webhook_port", "int", 8443, "port of the webhook server", minimum=1, maximum=65535),
     Option("webhook_url", "str", None, "public HTTPS URL Telegram posts to"),
     Option("webhook_path", "str", "telegram", "path of the webhook"),
     Option("webhook_secret_token", "str", None, "secret Telegram sends with every webhook request",
            env="PATIENT_BOT_WEBHOOK_SECRET"),
-    Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0),
+    Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0, maximum=65535),
+    Option("console_files_dir", "path", None,
+           "where the console chat saves files such as /calendar's .ics and the record's pictures, a folder per "
+           "user that /forget deletes (default: console-files beside the database)"),
 )
 OPTION = {option.name: option for option in OPTIONS}
 # Environment variable -> settings key it overrides.
@@ -94,17 +113,16 @@ class Settings:
     telegram_api_base_url: str | None = None
     telegram_max_per_second: float = 30.0
     telegram_concurrency: int = 32
-    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE
     database: Path = Path("data/patient-bot.sqlite3")
-    files_dir: Path = Path("data/files")
     emergency_number: str = "112"
     default_timezone: str = "UTC"
     reminder_offsets_days: tuple[int, ...] = (7, 1, 0)
     reminder_time: time = time(9, 0)
     max_active_reminders: int = 50
     retention_days: int = 30
-    operator_name: str = "the clinic that runs this bot"
-    operator_contact: str = "your clinic's reception"
+    operator_name: str | None = None
+    operator_contact: str | None = None
     admin_ids: tuple[int, ...] = ()
     flood_max_messages: int = 20
     flood_window_seconds: int = 60
@@ -119,20 +137,28 @@ class Settings:
     webhook_path: str = "telegram"
     webhook_secret_token: str | None = field(default=None, repr=False)
     health_port: int = 8080
+    console_files_dir: Path | None = None
 
     @property
     def timezone(self) -> ZoneInfo:
         """Return the default timezone as a ZoneInfo."""
         return ZoneInfo(self.default_timezone)
 
+    @property
+    def console_files(self) -> Path:
+        """Return the folder the console chat saves files to (``console_files_dir``, or beside the database)."""
+        return self.console_files_dir or self.database.parent / "console-files"
 
-def _integer(value: Any, key: str, minimum: float | None) -> int:
+
+def _integer(value: Any, key: str, minimum: float | None, maximum: float | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
     if minimum is not None and number < minimum:
         raise ConfigError(f"{key}: must be at least {minimum:g}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{key}: must be at most {maximum:g}")
     return number
 
 
@@ -152,9 +178,12 @@ def _convert(option: Option, value: Any) -> Any:
     key = option.name
     match option.kind:
         case "str":
-            return str(value)
+            text = str(value).strip()
+            if not text:
+                raise ConfigError(f"{key}: must not be empty (leave it out for the default)")
+            return text
         case "int":
-            return _integer(value, key, option.minimum)
+            return _integer(value, key, option.minimum, option.maximum)
         case "float":
             try:
                 number = float(value)
@@ -201,12 +230,18 @@ def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | 
         try:
             data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
+            raise ConfigError(f"config file not found: {path} (named by --config or {ENV_CONFIG})") from None
         except yaml.YAMLError as error:
             raise ConfigError(f"config file {path}: invalid YAML: {error}") from None
         if not isinstance(data, Mapping):
             raise ConfigError(f"config file {path}: expected a mapping of settings")
         values.update(data)
+        # A relative path in the file is relative to the file, wherever the bot is started from.
+        for key, value in data.items():
+            option = OPTION.get(str(key))
+            relative = value is not None and not Path(str(value)).expanduser().is_absolute()
+            if option is not None and option.kind == "path" and relative:
+                values[key] = path.parent / str(value)
     for variable, key in ENV_OVERRIDES.items():
         if env.get(variable):
             values[key] = env[variable]
@@ -215,3 +250,28 @@ def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | 
         raise ConfigError(f"unknown setting(s): {', '.join(unknown)} (see config.example.yaml)")
     converted = {key: _convert(OPTION[key], value) for key, value in values.items() if value is not None}
     return Settings(**converted)
+
+
+def check_for_telegram(settings: Settings, *, webhook: bool) -> None:
+    """Raise ConfigError when settings lack what running on Telegram needs (checked once, at start-up).
+
+    A real deployment must say who runs it (``/privacy`` names the operator: a patient has a right to
+    know who holds their data); webhook mode needs its public URL and secret.
+    """
+    if not settings.telegram_token:
+        raise ConfigError("telegram_token: not set; set TELEGRAM_BOT_TOKEN (from @BotFather), or use `patient-bot chat`")
+    missing = [key for key in ("operator_name", "operator_contact") if not getattr(settings, key)]
+    if missing:
+        variables = " and ".join(str(OPTION[key].env) for key in missing)
+        raise ConfigError(f"{' and '.join(missing)}: required on Telegram (shown by /privacy); set them in the "
+                          f"config file or {variables}")
+    if webhook:
+        check_webhook(settings)
+
+
+def check_webhook(settings: Settings) -> None:
+    """Raise ConfigError when webhook mode lacks its secret or its public URL."""
+    if not settings.webhook_secret_token:
+        raise ConfigError("webhook_secret_token: required in webhook mode (set PATIENT_BOT_WEBHOOK_SECRET)")
+    if not settings.webhook_url:
+        raise ConfigError("webhook_url: required in webhook mode (the public HTTPS URL Telegram posts to)")

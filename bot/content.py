@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.conversation.acts import ConversationActs
+from bot.errors import KNOWLEDGE_SETTING, KnowledgeError
 from bot.knowledge.base import KnowledgeBase
 from bot.record.bone import load_bone
 from bot.record.context import RecordContent
@@ -22,6 +23,8 @@ from bot.record.texts import load_record_texts
 from bot.reminders.context import ReminderContent
 from bot.reminders.monitoring import load_plan
 from bot.reminders.texts import load_reminder_texts
+from bot.reminders.vocabulary import load_date_vocabulary
+from bot.reminders.when import Grammar
 from bot.safety.texts import SafetyTexts
 from bot.safety.triage import Triage
 from bot.textmodel import TextModel
@@ -41,13 +44,31 @@ class Content:
     record: RecordContent
 
 
+def check_folder(root: Path) -> None:
+    """Raise KnowledgeError when ``root`` is not a knowledge folder, naming the path and the setting."""
+    if not root.is_dir():
+        raise KnowledgeError("knowledge folder", "-", f"not found at {root} (set {KNOWLEDGE_SETTING}; "
+                             "`patient-bot knowledge init DIR` copies the defaults there)")
+    if not (root / "articles.yaml").is_file():
+        raise KnowledgeError("articles.yaml", "-", f"file not found at {root / 'articles.yaml'}: {root} is not a "
+                             f"knowledge folder (set {KNOWLEDGE_SETTING})")
+
+
 def load_content(root: Path) -> Content:
-    """Load and validate every content file under ``root``; raise KnowledgeError on the first problem."""
+    """Load and validate every content file under ``root``; raise KnowledgeError on the first problem.
+
+    This is the only place that decides which files of the folder are read; each part's loader
+    validates its own file, and the checks across files (plan quotes in their articles, glossary
+    sources that are articles) are made here or in ``KnowledgeBase.load``.
+    """
+    root = Path(root)
+    check_folder(root)
     knowledge = KnowledgeBase.load(root)
     titles = {article_id: article.title for article_id, article in knowledge.articles.items()}
     reminders = ReminderContent(
         texts=load_reminder_texts(root / "reminders.yaml"),
-        plan=load_plan(root / "plan.yaml", articles_dir=root / "articles"),
+        grammar=Grammar(load_date_vocabulary(root / "dates.yaml", frozenset(knowledge.english))),
+        plan=load_plan(root / "plan.yaml", articles=knowledge.texts),
         article_titles=titles,
     )
     triage = Triage.load(root, frozenset(knowledge.english))

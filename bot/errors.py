@@ -1,5 +1,8 @@
 """Error types shared by the core."""
 
+# What chooses the knowledge folder, for "not found" messages (the setting's row is in bot/config.py).
+KNOWLEDGE_SETTING = "knowledge_dir in the config file or PATIENT_BOT_KNOWLEDGE"
+
 
 class KnowledgeError(ValueError):
     """A knowledge file is missing or invalid; the message names the file and the entry."""

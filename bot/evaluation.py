@@ -9,7 +9,9 @@ context), medication recall and false guards; a safety item may also say ``misse
 (is it a question or account of a missed dose?), scored as ``missed_dose_recall`` and
 ``missed_dose_false_alarms`` (the fixed missed-dose reply given, or not). Glossary files
 (``query``/``expect_term``) report accuracy. All go through exactly the code paths the bot uses
-(``Assistant.ask``, ``Glossary.lookup``).
+(``Assistant.ask``, ``Glossary.lookup``). A plain list of questions (a text file, one per line, or a YAML
+list of strings) is not scored: its answers are printed. Every item is validated first; a bad one is an
+``EvalFileError`` naming the file and the item. Ranks are numbered from 1 (the first passage shown).
 """
 
 from __future__ import annotations
@@ -21,34 +23,55 @@ from typing import Any
 
 from bot.assistant import Assistant
 from bot.buttons import MorePassages, unpack
-from bot.glossary import Glossary
+from bot.knowledge.glossary import Glossary
 from bot.models import Reply, ReplyKind
 from bot.yamlfile import load_yaml
 
 KINDS = ("answer", "no_match", "urgent", "medication", "small_talk")
+SAFETY_KINDS = ("urgent", "near_miss", "medication", "ordinary")
+# Shown by `patient-bot eval --help`: the formats this module accepts.
+FORMATS_HELP = """\
+file formats (YAML lists; the kind of file is told by its items' keys):
+  messages:   - {id: d001, question: "how often do i need a dexa scan", kind: answer,
+                 expect_any: ["every 1-2 years"]}
+              kind: answer | no_match | urgent | medication | small_talk; expect_any (a list of phrases,
+              any one in a shown passage counts) is required for answer, optional for medication
+  safety:     - {id: s001, text: "crushing chest pain right now", kind: urgent, concept: heart_attack}
+              kind: urgent | near_miss | medication | ordinary; optional concept, where, context
+  glossary:   - {query: "osteopinia", expect_term: "osteopenia"}   (expect_term null: no entry exists)
+  questions:  a .txt file with one question per line, or a YAML list of strings: the answers are
+              printed, nothing is scored
+metrics: hit@k counts an answer item whose expect_any phrase is in one of the first k passages (ranks
+from 1); a metric whose category has no items prints as "n/a"."""
+
+
+class EvalFileError(ValueError):
+    """An evaluation file that cannot be scored; the message names the file and the item."""
 
 
 @dataclass
 class Report:
     """Metrics of one evaluation run, plus the items that went wrong."""
 
-    kind: str  # "messages" | "glossary"
+    kind: str  # "messages" | "safety" | "glossary"
     metrics: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # metric -> how many items it is computed over
 
     def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {"kind": self.kind, "metrics": self.metrics, "counts": self.counts, "failures": self.failures}
+        """Return a JSON-ready dict (a metric over no items is 0.0 there; ``sizes`` says which)."""
+        return {"kind": self.kind, "metrics": self.metrics, "sizes": self.sizes, "counts": self.counts,
+                "failures": self.failures}
 
     def table(self) -> str:
-        """Return a readable table of the metrics."""
+        """Return a readable table of the metrics ("n/a" where a category has no items)."""
         width = max(len(name) for name in self.metrics) if self.metrics else 10
         lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
-        lines += [
-            f"{name:<{width}}  {value:.3f}" + (f"  (n={self.counts[name]})" if name in self.counts else "")
-            for name, value in self.metrics.items()
-        ]
+        for name, value in self.metrics.items():
+            size = self.sizes.get(name, self.counts.get(name))
+            shown = "  n/a" if size == 0 else f"{value:.3f}"
+            lines.append(f"{name:<{width}}  {shown}" + (f"  (n={size})" if size is not None else ""))
         lines.append("")
         lines.append("items: " + ", ".join(f"{k}={v}" for k, v in self.counts.items() if "." not in k))
         for failure in self.failures:
@@ -57,17 +80,82 @@ class Report:
         return "\n".join(lines)
 
 
+def read_eval_file(path: Path) -> tuple[str, list[Any]]:
+    """Return (kind, items) of an evaluation file, every item validated.
+
+    kind is "messages", "safety", "glossary" or "questions" (then the items are strings).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalFileError(f"eval file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvalFileError(f"eval file {path}: cannot read: {error}") from None
+    if path.suffix.lower() == ".txt":
+        return "questions", _lines(text)
+    try:
+        data = load_yaml(text)
+    except Exception as error:  # yaml.YAMLError: say where, without a traceback
+        problem = " ".join(str(error).split())  # one line, as every CLI error
+        raise EvalFileError(f"eval file {path}: not valid YAML ({problem}); a question list may be a .txt file") from None
+    if isinstance(data, str):
+        return "questions", _lines(text)
+    if not isinstance(data, list) or not data:
+        raise EvalFileError(f"eval file {path}: expected a non-empty YAML list of items (see patient-bot eval --help)")
+    if all(isinstance(item, str) for item in data):
+        questions = [item.strip() for item in data if item.strip()]
+        if not questions:
+            raise EvalFileError(f"eval file {path}: the question list is empty")
+        return "questions", questions
+    first = data[0]
+    kind = (
+        "glossary" if isinstance(first, Mapping) and "query" in first
+        else "safety" if isinstance(first, Mapping) and "text" in first
+        else "messages"
+    )
+    for number, item in enumerate(data, 1):
+        name = f"item {number}" + (f" (id {item['id']})" if isinstance(item, Mapping) and item.get("id") else "")
+        problem = _item_problem(kind, item)
+        if problem:
+            raise EvalFileError(f"eval file {path}: {name}: {problem}")
+    return kind, [dict(item) for item in data]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _item_problem(kind: str, item: Any) -> str:
+    """Return what is wrong with one item of a ``kind`` file, or ""."""
+    if not isinstance(item, Mapping):
+        return f"expected a mapping like the first item ({kind}), got {type(item).__name__}"
+    if kind == "glossary":
+        if not isinstance(item.get("query"), str) or not item["query"].strip():
+            return "'query' must be a non-empty string"
+        if "expect_term" not in item or not (item["expect_term"] is None or isinstance(item["expect_term"], str)):
+            return "'expect_term' must be a term or null"
+        return ""
+    field_name, kinds = ("text", SAFETY_KINDS) if kind == "safety" else ("question", KINDS)
+    if not isinstance(item.get(field_name), str) or not item[field_name].strip():
+        return f"'{field_name}' must be a non-empty string"
+    if item.get("kind") not in kinds:
+        return f"'kind' must be one of {', '.join(kinds)}, got {item.get('kind')!r}"
+    expect = item.get("expect_any")
+    if expect is not None and (not isinstance(expect, list) or not all(isinstance(e, str) and e.strip() for e in expect)):
+        return "'expect_any' must be a list of phrases"
+    if kind == "messages" and item["kind"] == "answer" and not expect:
+        return "an answer item needs 'expect_any' (phrases a right passage contains)"
+    if "missed_dose" in item and not isinstance(item["missed_dose"], bool):
+        return "'missed_dose' must be true or false"
+    return ""
+
+
 def load_items(path: Path) -> list[dict[str, Any]]:
-    """Return the items of an evaluation file (a YAML list of mappings)."""
-    data = load_yaml(path.read_text(encoding="utf-8"))
-    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-        raise ValueError(f"{path}: expected a YAML list of items")
-    return [dict(item) for item in data]
-
-
-def is_glossary_file(items: Sequence[Mapping[str, Any]]) -> bool:
-    """Return True for glossary items (they have ``query`` and ``expect_term``)."""
-    return bool(items) and all("query" in item and "expect_term" in item for item in items)
+    """Return the validated items of a scored evaluation file (messages, safety or glossary)."""
+    kind, items = read_eval_file(path)
+    if kind == "questions":
+        raise EvalFileError(f"eval file {path}: a plain question list has nothing to score")
+    return items
 
 
 def _contains(texts: Sequence[str], phrases: Sequence[str]) -> int | None:
@@ -131,7 +219,7 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
             hit3 += rank is not None
             rr += 0 if rank is None else 1 / (rank + 1)
             ok = rank == 0
-            got = f"{first.value}, rank {rank}" if rank is not None else f"{first.value}, not in top 3"
+            got = f"{first.value}, rank {rank + 1}" if rank is not None else f"{first.value}, not in top 3"
         elif kind == "no_match":
             # Honest: no passage is shown (a "not covered" reply, or the medication guard on its own).
             ok = not texts and first is not ReplyKind.URGENT
@@ -151,6 +239,13 @@ def evaluate_messages(assistant: Assistant, items: Sequence[Mapping[str, Any]]) 
         if not ok:
             report.failures.append({"id": item.get("id", ""), "question": item.get("question"), "kind": kind, "got": got})
     answers = report.counts.get("answer", 0)
+    count = report.counts.get
+    report.sizes = {
+        "hit@1": answers, "hit@3": answers, "mrr@3": answers, "one_tap": answers, "answerable_refused": answers,
+        "no_match_correct": count("no_match", 0), "small_talk_as_small_talk": count("small_talk", 0),
+        "urgent_recall": count("urgent", 0), "non_urgent_flagged_urgent": non_urgent,
+        "medication_recall": count("medication", 0), "medication_passage_hit@3": med_with_expect,
+    }
     report.metrics = {
         "hit@1": _ratio(hit1, answers),
         "hit@3": _ratio(hit3, answers),
@@ -189,15 +284,8 @@ def evaluate_glossary(glossary: Glossary, items: Sequence[Mapping[str, Any]]) ->
         if not ok:
             report.failures.append({"query": item.get("query"), "expect": expected, "got": entry.term if entry else None})
     report.metrics = {"accuracy": _ratio(right, len(items))}
+    report.sizes = {"accuracy": len(items)}
     return report
-
-
-SAFETY_KINDS = ("urgent", "near_miss", "medication", "ordinary")
-
-
-def is_safety_file(items: Sequence[Mapping[str, Any]]) -> bool:
-    """Return True for triage items (``text`` and a safety kind)."""
-    return bool(items) and all("text" in item and item.get("kind") in SAFETY_KINDS for item in items)
 
 
 def evaluate_safety(assistant: Assistant, items: Sequence[Mapping[str, Any]]) -> Report:
@@ -243,15 +331,18 @@ def evaluate_safety(assistant: Assistant, items: Sequence[Mapping[str, Any]]) ->
     extra = ["non_medication_flagged_medication", "missed_dose_recall", "missed_dose_false_alarms"]
     names = [*order, *extra, *sorted(n for n in tallies if n not in order and "." in n)]
     report.metrics = {name: _ratio(*tallies[name]) for name in names if name in tallies}
+    report.sizes = {name: tallies[name][1] for name in names if name in tallies}
     report.counts.update({name: tallies[name][1] for name in tallies if "." in name})
     return report
 
 
 def evaluate_file(assistant: Assistant, path: Path) -> Report:
-    """Evaluate a message, safety or glossary file, whichever ``path`` holds."""
-    items = load_items(path)
-    if is_glossary_file(items):
+    """Evaluate a message, safety or glossary file, whichever ``path`` holds (EvalFileError if invalid)."""
+    kind, items = read_eval_file(path)
+    if kind == "questions":
+        raise EvalFileError(f"eval file {path}: a plain question list has nothing to score")
+    if kind == "glossary":
         return evaluate_glossary(assistant.knowledge.glossary, items)
-    if is_safety_file(items):
+    if kind == "safety":
         return evaluate_safety(assistant, items)
     return evaluate_messages(assistant, items)

@@ -125,10 +125,15 @@ class Block:
 
 @dataclass(frozen=True)
 class Button:
-    """A choice offered to the user; ``data`` is the compact action string (<= 64 bytes)."""
+    """A choice offered to the user; ``data`` is the compact action string (<= 64 bytes).
+
+    A button with ``private_start`` set is a link instead: it opens the private chat with the bot and
+    sends ``/start <private_start>`` there (Telegram's deep link; a-z, 0-9, _ and -, at most 64).
+    """
 
     label: str
     data: str
+    private_start: str | None = None
 
 
 class AttachmentKind(StrEnum):
@@ -174,7 +179,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class Incoming:
-    """A message as the core sees it, whatever the channel."""
+    """A message as the core sees it, whatever the channel.
+
+    ``is_person`` is False when the sender is not one identifiable person: an anonymous group admin
+    (Telegram sends them all as the same user), a channel, another bot, or no sender. Such messages get
+    general answers only; nothing personal (reminders, settings, consent, erasure) is tied to them.
+    ``is_group`` is True for any chat but the private chat with the bot; personal features live in the
+    private chat only. ``edited_id`` is the id of the message the user edited, for corrections.
+    """
 
     user_id: int
     chat_id: int
@@ -183,3 +195,6 @@ class Incoming:
     is_group: bool = False
     addressed_to_bot: bool = True  # in groups: a command, a mention or a reply to the bot
     extra: dict[str, str] = field(default_factory=dict)
+    is_person: bool = True
+    message_id: int | None = None  # the channel's id of this message, when it has one
+    edited: bool = False  # this is a new version of message ``message_id`` (Telegram edited_message)

@@ -72,8 +72,15 @@ class ReplyComposer:
         return Block(self.safety.disclaimer_short, Style.FOOTER)
 
     def source_block(self, passage: Passage) -> Block:
-        """Return "From: title › heading", naming merged duplicate articles too."""
-        line = self.texts.get("source_line", title=passage.title, heading=passage.heading)
+        """Return "From: title › heading", with "(reviewed 2025-03-14)" when articles.yaml gives the date
+        the text was last reviewed (ISO 8601: the same in every locale), naming merged duplicates too."""
+        if passage.heading == passage.title:  # a leaflet's opening lines sit under its title: say it once
+            line = self.texts.get("source_title", title=passage.title)
+        else:
+            line = self.texts.get("source_line", title=passage.title, heading=passage.heading)
+        article = self.knowledge.articles.get(passage.article)
+        if article is not None and article.reviewed is not None:
+            line = f"{line} {self.texts.get('source_reviewed', date=article.reviewed.isoformat())}"
         if passage.also_in:
             titles = ", ".join(self.knowledge.title(article) for article in passage.also_in)
             line = f"{line} {self.texts.get('also_in', titles=titles)}"

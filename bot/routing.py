@@ -27,6 +27,7 @@ class CommandRoute:
 
     handler: CommandHandler
     before_consent: bool = False  # works before the disclaimer is accepted (it explains the bot or erases data)
+    slow: bool = False  # takes long (a reload): an async channel runs it off its event loop so answers keep flowing
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ButtonRoute(Generic[T]):
     kind: type[T]
     handler: Callable[[Incoming, T, datetime], list[Reply]]
     before_consent: bool = False
+    personal: bool = False  # acts on the presser's own data: private chat only
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]:
         """Run the handler on a payload of this route's type."""
@@ -52,6 +54,9 @@ class AnyButtonRoute(Protocol):
 
     @property
     def before_consent(self) -> bool: ...
+
+    @property
+    def personal(self) -> bool: ...
 
     def __call__(self, message: Incoming, data: CallbackData, now: datetime) -> list[Reply]: ...
 

@@ -23,6 +23,7 @@ class Command:
     usage: str
     aliases: tuple[str, ...] = ()
     admin: bool = False
+    personal: bool = False  # reads or changes a person's own data: private chat only, never in a group
 
 
 class _Missing(dict[str, object]):
@@ -95,4 +96,8 @@ def _command(raw: Any, file: str, index: int) -> Command:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and _COMMAND_NAME.match(a) for a in aliases):
         raise KnowledgeError(file, entry, "'aliases' must be a list of command names")
-    return Command(name, raw["description"].strip(), raw["usage"].strip(), tuple(aliases), bool(raw.get("admin")))
+    for flag in ("admin", "personal"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise KnowledgeError(file, entry, f"'{flag}' must be true or false")
+    return Command(name, raw["description"].strip(), raw["usage"].strip(), tuple(aliases), bool(raw.get("admin")),
+                   bool(raw.get("personal")))

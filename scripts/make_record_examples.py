@@ -38,7 +38,7 @@ def _png(reply: Reply, path: Path) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = build_runtime(Settings(database=Path(tmp) / "bot.sqlite3", files_dir=Path(tmp) / "files"))
+        runtime = build_runtime(Settings(database=Path(tmp) / "bot.sqlite3", console_files_dir=Path(tmp) / "files"))
         assistant = runtime.assistant
 
         def say(text: str) -> list[Reply]:

@@ -96,7 +96,7 @@ async def running_bot(
             telegram_api_base_url=f"{tg.url}/bot",
             knowledge_dir=KNOWLEDGE,
             database=tmp_path / "bot.sqlite3",
-            files_dir=tmp_path / "files",
+            console_files_dir=tmp_path / "files",
             health_port=0,
             admin_ids=(ADMIN,),
         )

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
 
 from bot import buttons
+from bot.knowledge.base import load_english_frequency
 from bot.models import Incoming, Reply
 from bot.reminders.context import ReminderConfig, ReminderContent, ReminderContext
 from bot.reminders.monitoring import MonitoringPlan
 from bot.reminders.service import Reminders
 from bot.reminders.texts import ReminderTexts
+from bot.reminders.vocabulary import load_date_vocabulary
+from bot.reminders.when import Grammar
 from bot.routing import Router
 from bot.storage import Database
+
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 
 
 def build(
@@ -27,9 +34,16 @@ def build(
     default_remind_time: time = time(9, 0),
 ) -> Reminders:
     """Return the reminder facade over ``db`` with the given content and limits."""
-    content = ReminderContent(texts, plan, dict(article_titles or {}))
+    content = ReminderContent(texts, grammar(), plan, dict(article_titles or {}))
     config = ReminderConfig(default_timezone, default_offsets, default_remind_time, max_active)
     return Reminders(ReminderContext(db, lambda: content, config))
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    """The date grammar over the repository's ``knowledge/dates.yaml`` (and its English word list)."""
+    english = frozenset(load_english_frequency(KNOWLEDGE))
+    return Grammar(load_date_vocabulary(KNOWLEDGE / "dates.yaml", english))
 
 
 def me(user_id: int, chat_id: int | None = None) -> Incoming:

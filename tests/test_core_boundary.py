@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["bot.assistant", "bot.replies", "bot.knowledge.base", "bot.glossary", "bot.safety.triage", "bot.evaluation",
+CORE = ["bot.assistant", "bot.replies", "bot.knowledge.base", "bot.knowledge.glossary", "bot.knowledge.formats",
+        "bot.knowledge_check", "bot.content", "bot.safety.triage", "bot.evaluation",
         "bot.cli", "bot.config", "bot.channels.console", "bot.app"]
 
 

@@ -142,7 +142,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     """A full runtime over the real knowledge and a fresh database; ADMIN is an operator."""
     built = build_runtime(
         Settings(knowledge_dir=KNOWLEDGE, database=tmp_path / "bot.sqlite3", default_timezone="Europe/London",
-                 admin_ids=(ADMIN,))
+                 admin_ids=(ADMIN,), operator_name="Riverside Clinic", operator_contact="01632 960 000")
     )
     yield built
     assert built.database is not None
@@ -185,8 +185,8 @@ def test_start_help_disclaimer_and_privacy(bot: Runtime) -> None:
                        "/cancel 12", "/calendar 12", "/plan", "/timezone Europe/London", "/privacy", "/forget",
                        "/disclaimer", kinds="info", absent=["/stats", "/reload"])),
         ("/disclaimer", sees("Disclaimer", "not medical advice", "call 112", kinds="info", no_buttons=True)),
-        ("/privacy", sees("Your privacy", "the clinic that runs this bot", "after 30 days", "/forget",
-                          kinds="info")),
+        ("/privacy", sees("Your privacy", "This bot is run by Riverside Clinic. Contact: 01632 960 000.",
+                          "after 30 days", "/forget", kinds="info")),
     ])
 
 
@@ -466,8 +466,8 @@ def test_stats_and_reload_as_admin(runtime: Runtime) -> None:
     verify_dialog(runtime, ALICE, [*CONSENT, ("how often do I need a DEXA scan?", sees(kinds="answer"))])
     verify_dialog(runtime, ADMIN, [
         *CONSENT,
-        ("/stats", sees("Usage statistics", "users: 2", "questions: 1", "answer: 1", "reminders_active: 0",
-                        kinds="info")),
+        ("/stats", sees("Usage statistics", "Messages answered: 1 · 1 · 1", "answered from the articles: 1 (100%)",
+                        "Now: 2 users, 0 active reminders.", kinds="info")),
         ("/reload", sees("Knowledge reloaded:", "passages", "glossary terms", kinds="info")),
         ("/glossary osteopenia", sees("Osteopenia", kinds="glossary")),  # still answering after the reload
     ])
@@ -490,12 +490,13 @@ def test_unknown_command(bot: Runtime) -> None:
 # --- flows and buttons -------------------------------------------------------------------------------
 
 
-def test_a_question_during_a_guided_remind_is_answered_and_leaves_the_flow(bot: Runtime) -> None:
+def test_a_question_during_a_guided_remind_is_answered_and_the_flow_offered_again(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/remind", sees("What would you like me to remind you about?", kinds="reminder")),
-        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", kinds="answer")),
-        ("Eye clinic", sees("I'm sorry, the articles I have don't cover that.", kinds="no_match",
-                            absent=["When is your"])),
+        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", "Carry on?", kinds="answer reminder",
+                                                   buttons=["r:go", "r:stop"])),
+        ("Eye clinic", sees("When is your Eye clinic?", kinds="reminder")),
+        ("not now", sees("OK, stopped. Nothing was saved.", kinds="reminder")),
         ("/reminders", sees("You have no active reminders.", kinds="reminder")),
     ])
 
@@ -572,6 +573,15 @@ def test_tablet_reminder_guided_then_changed_paused_resumed_and_stopped(bot: Run
     ])
 
 
+def test_a_plain_request_for_a_daily_tablet_reminder_is_offered_one(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("can you remind me to take my anastrozole every morning", sees("every day at the same time", "/tablet 08:00",
+                                                                        kinds="record", buttons=["tb:start"])),
+        (("tap", "Set a daily tablet reminder"), sees("Which medicine", kinds="record", buttons=["tb:med"])),
+        ("remind me to stop my tablets", sees("talk to your prescriber", absent=["every day at the same time"])),
+    ])
+
+
 def test_tablets_before_and_after_recording_today(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/tablets", sees("Nothing is recorded yet", kinds="record", no_buttons=True)),
@@ -630,6 +640,8 @@ def test_record_commands_answer_only_in_a_private_chat(bot: Runtime) -> None:
     group = Incoming(ALICE, -100123, "/tablets", is_group=True, addressed_to_bot=True)
     [reply] = bot.assistant.handle(group, NOW)
     assert "private chat" in reply.plain_text and reply.attachment is None
+    [pressed] = bot.assistant.handle_button(ALICE, -100123, "tb:taken:2026-11-22", NOW)
+    assert "private chat" in pressed.plain_text
 
 
 def test_record_commands_without_a_database_say_so(assistant: Assistant) -> None:

@@ -78,7 +78,8 @@ async def test_console_and_telegram_reminders_are_rows_of_one_database(bot: Runn
 
 def _start_bot(tg: FakeTelegramServer, tmp_path: Path) -> subprocess.Popen[str]:
     config = tmp_path / "config.yaml"
-    config.write_text(f"health_port: 0\nknowledge_dir: {KNOWLEDGE}\nlog_level: WARNING\n")
+    config.write_text(f"health_port: 0\nknowledge_dir: {KNOWLEDGE}\nlog_level: WARNING\n"
+                      "operator_name: Test clinic\noperator_contact: test@example.org\n")
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.token,

@@ -169,7 +169,7 @@ async def test_unknown_and_admin_commands(bot: RunningBot) -> None:
     assert "don't know the command" in stats["plain_text"]
     await bot.accept(user_id=ADMIN)
     [admin_stats] = await bot.say("/stats", user_id=ADMIN)
-    assert "questions" in admin_stats["plain_text"]
+    assert "Messages answered: 0 · 0 · 0" in admin_stats["plain_text"] and "Now: 2 users" in admin_stats["plain_text"]
     [reloaded] = await bot.say("/reload", user_id=ADMIN)
     assert "reloaded" in reloaded["plain_text"].lower()
 

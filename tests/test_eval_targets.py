@@ -20,11 +20,19 @@ TARGETS = {
     "dev.yaml": {"hit@1": 0.80, "hit@3": 0.92, "no_match_correct": 0.85, **SHARED},
     "heldout.yaml": {"hit@1": 0.55, "hit@3": 0.70, "no_match_correct": 0.80, **SHARED},
     "sealed.yaml": {"hit@1": 0.55, "hit@3": 0.70, "no_match_correct": 0.80, **SHARED},
+    # Blind development sets of the safety and answers redesign (data/eval/README.md): floors a little
+    # under what the build measures, so a change that loses ground on them fails here.
+    "safety-blind-dev.yaml": {"urgent_recall": 0.97, "medication_recall": 0.95},
+    "answers-blind-dev.yaml": {"hit@1": 0.45, "hit@3": 0.68, "no_match_correct": 0.82,
+                               "small_talk_as_small_talk": 0.95},
 }
 CEILINGS = {
     "dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.02},
     "heldout.yaml": {"answerable_refused": 0.06, "non_urgent_flagged_urgent": 0.02},
     "sealed.yaml": {"answerable_refused": 0.06, "non_urgent_flagged_urgent": 0.02},
+    "safety-blind-dev.yaml": {"near_miss_flagged_urgent": 0.05, "ordinary_flagged_urgent": 0.015,
+                              "non_medication_flagged_medication": 0.06},
+    "answers-blind-dev.yaml": {"answerable_refused": 0.07, "non_urgent_flagged_urgent": 0.0},
 }
 
 

@@ -1,4 +1,4 @@
-"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/glossary.py."""
+"""Tests for glossary extraction (scripts/extract_glossary.py), the curated file and bot/knowledge/glossary.py."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import importlib.util
 import re
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
-from bot.glossary import MAX_QUERY_CHARS, Glossary
+from bot.knowledge.glossary import MAX_QUERY_CHARS, Glossary
+
+NOW_FOR_ECHO = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "knowledge" / "articles"
@@ -523,3 +526,28 @@ def test_find_in_text_edge_cases(glossary: Glossary, small: Glossary) -> None:
         "aromatase-inhibitors",
         "bone-density",
     ]
+
+
+
+@pytest.mark.parametrize(
+    ("typed", "term"),
+    [
+        ("<osteo&penia>", "Osteopenia"),  # angle brackets around the term are punctuation
+        ("<b>bmd</b>", "Bone density"),  # pasted HTML tags are dropped
+    ],
+)
+def test_markup_around_a_term_is_read(glossary: Glossary, typed: str, term: str) -> None:
+    result = glossary.lookup(typed)
+    assert result.entry is not None and result.entry.term == term
+
+
+def test_a_term_not_found_is_echoed_as_typed_and_escaped() -> None:
+    from bot.app import build_assistant
+    from bot.channels.telegram_html import render_reply
+    from bot.config import Settings
+    from bot.models import Incoming
+
+    assistant = build_assistant(Settings(knowledge_dir=Path(__file__).resolve().parents[1] / "knowledge"))
+    [reply] = assistant.handle(Incoming(5, 5, "/glossary <osteo&zzzq>"), NOW_FOR_ECHO)
+    assert '"osteo&zzzq"' in reply.plain_text  # never '""'
+    assert "osteo&amp;zzzq" in render_reply(reply)[0].html

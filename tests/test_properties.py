@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -336,6 +337,8 @@ def _no_space(text: str) -> str:
 
 
 def _valid_button(button: Button) -> bool:
+    if button.private_start is not None:  # a deep link: Telegram allows 1-64 of A-Z a-z 0-9 _ -
+        return bool(button.label.strip()) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", button.private_start) is not None
     return bool(button.label.strip()) and 1 <= len(button.data.encode("utf-8")) <= 64
 
 
@@ -354,7 +357,7 @@ def check_messages(messages: list[Message]) -> None:
             assert row, "an empty keyboard row"
             for button in row:
                 assert button.label.strip(), f"empty button label: {button!r}"
-                assert 1 <= len(button.data.encode("utf-8")) <= 64, f"bad callback data: {button.data!r}"
+                assert _valid_button(button), f"bad callback data or deep link: {button!r}"
 
 
 def check_bot_replies(result: object, errors: _ErrorRecorder) -> list[Reply]:

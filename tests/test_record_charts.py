@@ -108,7 +108,7 @@ from pathlib import Path
 from bot.app import build_runtime
 from bot.config import Settings
 from bot.models import Incoming
-runtime = build_runtime(Settings(database=Path({str(tmp_path / "cold.sqlite3")!r}), files_dir=Path({str(tmp_path)!r})))
+runtime = build_runtime(Settings(database=Path({str(tmp_path / "cold.sqlite3")!r}), console_files_dir=Path({str(tmp_path)!r})))
 now = datetime.now(UTC)
 assistant = runtime.assistant
 assistant.handle(Incoming(1, 1, "/start"), now)

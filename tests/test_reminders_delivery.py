@@ -80,9 +80,12 @@ class CrashAfterSend(FakeSender):
         raise Crash
 
 
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+
+
 @pytest.fixture(scope="module")
 def texts() -> ReminderTexts:
-    return load_reminder_texts()
+    return load_reminder_texts(KNOWLEDGE / "reminders.yaml")
 
 
 @pytest.fixture

@@ -12,25 +12,28 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
+from bot.knowledge.base import load_articles
 from bot.models import Reply, ReplyKind, Style
-from bot.reminders.monitoring import DEFAULT_ARTICLES_DIR, DEFAULT_PLAN_PATH, MonitoringPlan, load_plan, normalise_space
+from bot.reminders.monitoring import MonitoringPlan, load_plan, normalise_space
 from bot.reminders.service import Reminders
-from bot.reminders.texts import DEFAULT_PATH, MESSAGES, ReminderTexts, load_reminder_texts
+from bot.reminders.texts import MESSAGES, ReminderTexts, load_reminder_texts
 from bot.storage import Database
 from tests.reminder_support import build, me, press
 
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+ARTICLES = {a.id: (KNOWLEDGE / a.file).read_text(encoding="utf-8") for a in load_articles(KNOWLEDGE)}
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # Sunday
 ALICE = 101
 
 
 @pytest.fixture(scope="module")
 def texts() -> ReminderTexts:
-    return load_reminder_texts()
+    return load_reminder_texts(KNOWLEDGE / "reminders.yaml")
 
 
 @pytest.fixture(scope="module")
 def plan() -> MonitoringPlan:
-    return load_plan(articles_dir=DEFAULT_ARTICLES_DIR)
+    return load_plan(KNOWLEDGE / "plan.yaml", articles=ARTICLES)
 
 
 @pytest.fixture
@@ -54,9 +57,7 @@ def data_of(reply: Reply) -> list[str]:
 
 
 def test_plan_quotes_are_verbatim_in_their_articles(plan: MonitoringPlan) -> None:
-    articles = {
-        p.name.split("_")[0]: normalise_space(p.read_text(encoding="utf-8")) for p in DEFAULT_ARTICLES_DIR.glob("*.txt")
-    }
+    articles = {key: normalise_space(text) for key, text in ARTICLES.items()}
     quotes = [(item.id, q) for item in plan.items for q in item.quotes]
     assert len(quotes) >= 8
     for item_id, quote in quotes:
@@ -68,13 +69,13 @@ def test_plan_quotes_are_verbatim_in_their_articles(plan: MonitoringPlan) -> Non
 def test_plan_with_a_misquote_is_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "plan.yaml"
     bad.write_text(
-        DEFAULT_PLAN_PATH.read_text(encoding="utf-8").replace(
+        (KNOWLEDGE / "plan.yaml").read_text(encoding="utf-8").replace(
             "then every 1-2 years or individualized", "then every 5 years"
         ),
         encoding="utf-8",
     )
     with pytest.raises(KnowledgeError, match="w-dexa"):
-        load_plan(bad, articles_dir=DEFAULT_ARTICLES_DIR)
+        load_plan(bad, articles=ARTICLES)
 
 
 def test_plan_shows_the_schedule_with_quotes(svc: Reminders, plan: MonitoringPlan) -> None:
@@ -138,7 +139,7 @@ def test_every_message_key_used_in_code_exists() -> None:
 
 
 def test_texts_loader_names_file_and_key(tmp_path: Path) -> None:
-    original = DEFAULT_PATH.read_text(encoding="utf-8")
+    original = (KNOWLEDGE / "reminders.yaml").read_text(encoding="utf-8")
     missing = tmp_path / "reminders.yaml"
     missing.write_text(original.replace('  not_found: "', '  not_fnd: "'), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"reminders\.yaml: messages\.not_found: missing"):

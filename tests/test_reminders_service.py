@@ -9,26 +9,29 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from bot.knowledge.base import load_articles
 from bot.models import Reply, ReplyKind, Style
-from bot.reminders.monitoring import DEFAULT_ARTICLES_DIR, MonitoringPlan, load_plan
+from bot.reminders.monitoring import MonitoringPlan, load_plan
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.service import Reminders
 from bot.reminders.texts import ReminderTexts, load_reminder_texts
 from bot.storage import Database, Privacy, UserRepository
 from tests.reminder_support import build, me, press
 
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+ARTICLES = {a.id: (KNOWLEDGE / a.file).read_text(encoding="utf-8") for a in load_articles(KNOWLEDGE)}
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # Sunday
 ALICE, BOB = 101, 202
 
 
 @pytest.fixture(scope="module")
 def texts() -> ReminderTexts:
-    return load_reminder_texts()
+    return load_reminder_texts(KNOWLEDGE / "reminders.yaml")
 
 
 @pytest.fixture(scope="module")
 def plan() -> MonitoringPlan:
-    return load_plan(articles_dir=DEFAULT_ARTICLES_DIR)
+    return load_plan(KNOWLEDGE / "plan.yaml", articles=ARTICLES)
 
 
 @pytest.fixture
@@ -185,8 +188,25 @@ def test_typing_instead_of_pressing_a_kind(svc: Reminders) -> None:
 def test_no_flow_and_questions_fall_through(svc: Reminders) -> None:
     assert svc.continue_flow(me(ALICE), "hello", NOW) is None
     svc.remind(me(ALICE), "", NOW)
-    assert svc.continue_flow(me(ALICE), "does anastrozole thin bones?", NOW) is None
-    assert svc.continue_flow(me(ALICE), "14 March", NOW) is None  # the question ended the flow
+    assert svc.continue_flow(me(ALICE), "does anastrozole thin bones?", NOW) is None  # answered by the caller...
+    paused = svc.paused(me(ALICE), NOW)
+    assert paused is not None and "r:go" in data_of(paused)  # ...which then offers to carry on
+    assert "When is" in one(press(svc, ALICE, "r:go", NOW)).plain_text or svc.ctx.flows.load(ALICE, NOW)
+
+
+@pytest.mark.parametrize("typed", ["cancel", "cancel please x", "nah forget it", "Cancle", "not now", "no thanks"])
+def test_a_way_out_leaves_the_flow_at_any_step(svc: Reminders, typed: str) -> None:
+    svc.remind(me(ALICE), "", NOW)
+    assert "stopped" in one(svc.continue_flow(me(ALICE), typed, NOW) or []).plain_text
+    assert svc.ctx.flows.load(ALICE, NOW) is None
+
+
+@pytest.mark.parametrize("label", ["stop smoking clinic", "No 2 bus to hospital", "cancel card", "Forget-me-not cafe"])
+def test_a_label_with_a_way_out_word_is_a_label(svc: Reminders, label: str) -> None:
+    svc.remind(me(ALICE), "", NOW)
+    press(svc, ALICE, "r:kind:other", NOW)
+    [reply] = svc.continue_flow(me(ALICE), label, NOW) or []
+    assert label in reply.plain_text  # "When is your <label>?"
 
 
 def test_flow_expires_and_can_be_stopped(svc: Reminders) -> None:
@@ -275,6 +295,7 @@ def test_ics_timed_and_recurring(svc: Reminders, db: Database, texts: ReminderTe
     (event,) = cal.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start.hour == 8 and str(start.tzinfo) == "America/New_York"
+    assert event.decoded("DURATION") == timedelta(hours=1)  # a timed event has an end (RFC 5545 3.6.1)
     assert timedelta(hours=-2) in [a.decoded("TRIGGER") for a in event.walk("VALARM")]
     recurring, _ = ReminderRepository(db).create(
         user_id=ALICE,
@@ -303,7 +324,7 @@ def test_ics_timed_and_recurring(svc: Reminders, db: Database, texts: ReminderTe
         ("New York", "America/New_York"),
         ("europe/PARIS", "Europe/Paris"),
         ("Asia/Kolkata", "Asia/Kolkata"),
-        ("UTC", "UTC"),
+        ("UTC", "Etc/UTC"),
     ],
 )
 def test_set_timezone(svc: Reminders, db: Database, typed: str, zone: str) -> None:
@@ -314,8 +335,8 @@ def test_set_timezone(svc: Reminders, db: Database, typed: str, zone: str) -> No
 
 
 def test_timezone_typo_suggests_buttons(svc: Reminders) -> None:
-    reply = one(svc.preferences.timezone(me(ALICE), "Londn", NOW))
-    assert reply.kind is ReplyKind.ERROR and "r:tz:Europe/London" in data_of(reply)
+    reply = one(svc.preferences.timezone(me(ALICE), "Lodnon", NOW))  # a misspelling is offered, never set
+    assert "r:tz:Europe/London" in data_of(reply) and "Lodnon" in reply.plain_text
     assert len(data_of(reply)) <= 3
     assert "Europe/London" in one(press(svc, ALICE, "r:tz:Europe/London", NOW)).plain_text
     assert one(press(svc, ALICE, "r:tz:Mars/Olympus", NOW)).kind is ReplyKind.ERROR

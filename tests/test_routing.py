@@ -70,6 +70,8 @@ def test_the_stateless_assistant_registers_the_same_commands(assistant: Assistan
 # One payload of every button type with its wire form (the table in bot/buttons.py's docstring).
 SAMPLES: list[tuple[CallbackData, str]] = [
     (buttons.Consent(), "ok"),
+    (buttons.OfferReminder(True), "r:offer:y"),
+    (buttons.ContinueFlow(), "r:go"),
     (buttons.Forget(True), "fg:y"),
     (buttons.Forget(False), "fg:n"),
     (buttons.MorePassages(("002-015", "002-017")), "m:002-015,002-017"),
@@ -89,6 +91,7 @@ SAMPLES: list[tuple[CallbackData, str]] = [
     (buttons.AudienceChoice("w"), "au:w"),
     (buttons.TabletDose("taken", date(2026, 11, 22)), "tb:taken:2026-11-22"),
     (buttons.TabletMedicine(), "tb:med"),
+    (buttons.TabletStart(), "tb:start"),
     (buttons.TabletTime("0800"), "tb:at:0800"),
     (buttons.TabletPause(7), "tb:pause:7"),
     (buttons.DexaSite("lumbar_spine"), "dx:site:lumbar_spine"),

@@ -151,9 +151,10 @@ def triage(content: Content) -> Triage:
     return content.triage
 
 
-# Known limits, measured (the classifier reads a strong sign word in a short message as urgent even when
-# it is denied; the catalogue's context rule clears it, but the classifier is more than 70% sure).
-KNOWN_LIMITS = {"my speech is fine and my face isnt drooping, just a tingly hand"}
+# Known limits, measured: messages of the table the triage gets wrong, marked xfail(strict) so a fix shows.
+# None at present ("my speech is fine and my face isnt drooping" was one until the classifier was
+# retrained with ordinary reminder messages).
+KNOWN_LIMITS: set[str] = set()
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def test_two_connections_on_one_file(tmp_path: Path) -> None:
         UserRepository(a).upsert(1, 1, NOW)
         Counters(b).increment("questions", NOW)
         assert UserRepository(b).get(1) is not None
-        assert Counters(a).stats()["questions"] == 1
+        assert Counters(a).window(1, NOW).get("questions") == 1
 
 
 def test_transaction_rolls_back(db: Database) -> None:
@@ -129,15 +129,16 @@ def test_counters_and_stats(db: Database) -> None:
         Counters(db).increment("questions", NOW)
     Counters(db).increment("no_match", NOW)
     Counters(db).increment("questions", NOW + timedelta(days=1))
+    Counters(db).increment("questions", NOW - timedelta(days=10))
     add_reminder(db, 1)
-    stats = Counters(db).stats()
-    assert stats["users"] == 1
-    assert stats["questions"] == 5 and stats["no_match"] == 1
-    assert stats["no_match_rate"] == 0.2
-    assert stats["reminders_active"] == 1 and stats["reminders_pending"] == 3
-    assert stats["reminders_sent"] == 0 and stats["reminders_failed"] == 0 and stats["reminders_missed"] == 0
+    (today, week, month), now = Counters(db).stats(NOW)
+    assert (today.days, week.days, month.days) == (1, 7, 30)
+    assert today.get("questions") == 4 and today.get("no_match") == 1 and today.get("urgent") == 0
+    assert week.get("questions") == 4 and month.get("questions") == 5  # tomorrow's is not counted yet
+    assert today.new_users == 1 and today.get("reminders_set") == 1
+    assert now == {"users": 1, "reminders_active": 1}
     days = db.query("SELECT day FROM counters WHERE name = 'questions' ORDER BY day")
-    assert [row[0] for row in days] == ["2027-01-10", "2027-01-11"]
+    assert [row[0] for row in days] == ["2026-12-31", "2027-01-10", "2027-01-11"]
 
 
 def _user_columns(db: Database) -> dict[str, str]:

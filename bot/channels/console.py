@@ -2,7 +2,7 @@
 
 Renders replies as plain text; buttons become numbered choices the user can type ("2" presses the
 second button of the last reply that had buttons). Files and pictures (a calendar, a chart, a PDF,
-a zip) are written to the user's folder under ``files_dir`` (``UserFiles``: /forget deletes it) and
+a zip) are written to the user's folder under ``console_files`` (``UserFiles``: /forget deletes it) and
 the path is printed; a picture's text version is printed too, since a terminal cannot show it. With
 piped stdin it reads one message per line, prints the replies and exits at the end of input, so it can
 be scripted. Reminders that fall due while the chat is open are printed by the same delivery loop that
@@ -15,6 +15,7 @@ import asyncio
 import sys
 import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
@@ -72,6 +73,11 @@ class ConsoleSession:
         self.buttons: list[Button] = []
         self.files = files
 
+    @property
+    def folder(self) -> Path | None:
+        """The folder this user's files are saved in, if the session saves files."""
+        return self.files.folder(self.user_id) if self.files is not None else None
+
     def show(self, replies: list[Reply]) -> None:
         """Print replies; the buttons of this batch become the numbered choices."""
         shown: list[Button] = []
@@ -93,9 +99,12 @@ class ConsoleSession:
         """Handle one typed line: a button number or a message."""
         text = line.strip()
         if text.isascii() and text.isdigit() and len(text) <= 4 and self.buttons and 1 <= int(text) <= len(self.buttons):
-            data = self.buttons[int(text) - 1].data
-            self.show(self.assistant.handle_button(self.user_id, self.user_id, data, now))
-            return
+            pressed = self.buttons[int(text) - 1]
+            if pressed.private_start is not None:  # a link to the private chat: the console is one already
+                line = f"/start {pressed.private_start}"
+            else:
+                self.show(self.assistant.handle_button(self.user_id, self.user_id, pressed.data, now))
+                return
         self.show(self.assistant.handle(Incoming(self.user_id, self.user_id, line), now))
 
 
@@ -116,9 +125,10 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     from bot.app import build_runtime
 
     runtime = build_runtime(settings)
+    # Files (a /calendar .ics, the record's pictures) go to the stated folder, a folder per user.
     session = ConsoleSession(runtime, user_id, out, files=runtime.files)
     if notice:
-        out.write(runtime.assistant.texts.get("console_notice") + "\n\n")
+        out.write(runtime.assistant.texts.get("console_notice", files=session.folder) + "\n\n")
     interactive = stdin.isatty()
     await runtime.start(ConsoleSender(session))
     loop = asyncio.get_running_loop()

@@ -51,7 +51,8 @@ def request_reload(settings: Settings, out: TextIO) -> int:
         pid = int(pid_file(settings).read_text())
         os.kill(pid, signal.SIGHUP)
     except (OSError, ValueError):
-        out.write(f"no running bot found (no live process in {pid_file(settings)})\n")
+        out.write(f"no running bot found (no live process in {pid_file(settings)}, which sits beside the database "
+                  "file: give this command the running bot's config, or the same PATIENT_BOT_DATABASE)\n")
         return 1
     out.write(f"asked the bot (pid {pid}) to reload\n")
     return 0

@@ -23,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -49,38 +49,69 @@ SEND_CONNECTIONS = 8
 POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
 
 
-def keyboard(rows: tuple[tuple[Any, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Return the inline keyboard for rendered button rows, or None without buttons."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+def keyboard(rows: tuple[tuple[Any, ...], ...], username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Return the inline keyboard for rendered button rows, or None without buttons.
+
+    A button with ``private_start`` becomes a deep link to the private chat with the bot
+    (``https://t.me/<bot>?start=<payload>``, Telegram's documented deep-link form); without the bot's
+    username it cannot be built and is left out.
+    """
+
+    def button(b: Any) -> InlineKeyboardButton | None:
+        start = getattr(b, "private_start", None)
+        if start is None:
+            return InlineKeyboardButton(b.label, callback_data=b.data)
+        return InlineKeyboardButton(b.label, url=f"https://t.me/{username}?start={start}") if username else None
+
+    built = [[k for k in map(button, row) if k is not None] for row in rows]
+    built = [row for row in built if row]
+    return InlineKeyboardMarkup(built) if built else None
 
 
-async def send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
+async def send_replies(
+    bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None = None, runtime: Runtime | None = None
+) -> None:
     """Send replies in order; a reply marked ``edit`` replaces the pressed message when it fits in one.
+
+    A group upgraded to a supergroup answers ChatMigrated with its new id: the runtime moves the chat
+    and the replies go to the new id.
+    """
+    try:
+        await _send_replies(bot, chat_id, replies, pressed)
+    except ChatMigrated as migrated:
+        if runtime is not None:
+            runtime.move_chat(chat_id, migrated.new_chat_id)
+        await _send_replies(bot, migrated.new_chat_id, replies, None)
+
+
+async def _send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None) -> None:
+    """Send the replies (see ``send_replies``).
 
     A file goes as a photo (``AttachmentKind.PHOTO``) or a document, with the reply's text as its caption
     when that fits Telegram's 1,024 characters; otherwise the text goes first and the file follows with
     its own short caption.
     """
+    username = getattr(bot, "username", None)
     for reply in replies:
         attachment = reply.attachment
         if attachment is not None and not reply.edit:
             captions = render_reply(reply, limit=MAX_CAPTION)
             if len(captions) == 1:
                 only = captions[0]
-                await _send_file(bot, chat_id, attachment, only.html, keyboard(only.buttons))
+                await _send_file(bot, chat_id, attachment, only.html, keyboard(only.buttons, username))
                 continue
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
                 only = messages[0]
-                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(only.buttons))
+                markup = keyboard(only.buttons, username)
+                await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=markup)
                 continue
             except BadRequest as error:  # "message is not modified" or too old to edit: send anew
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
         for message in messages:
-            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons))
+            markup = keyboard(message.buttons, username)
+            await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
         if attachment is not None:
             await _send_file(bot, chat_id, attachment, caption_html(attachment.caption), None)
 
@@ -147,15 +178,38 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 App = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
+# Telegram's stand-in senders: service notifications, GroupAnonymousBot (every anonymous admin of every
+# group) and Channel_Bot (posts on behalf of a channel). None of them is one person.
+SHARED_SENDERS = frozenset({777000, 1087968824, 136817688})
+
+
+def is_person(message: Message) -> bool:
+    """Return True when a message comes from one real, non-bot Telegram user speaking as themselves.
+
+    An anonymous admin's message carries the group in ``sender_chat`` and GroupAnonymousBot in ``from``;
+    a channel's carries the channel; bots and missing senders are not people either.
+    """
+    user = message.from_user
+    return (
+        user is not None and not user.is_bot and message.sender_chat is None and user.id not in SHARED_SENDERS
+    )
+
+
 def _incoming(update: Update, context: BotContext) -> Incoming | None:
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return None
+    user = message.from_user
+    person = is_person(message)
+    if user is None and message.sender_chat is None:
+        return None
+    # Not a person: key by the chat, so nothing can ever be looked up under a shared sender id.
+    user_id = user.id if person and user is not None else message.chat.id
     is_group = message.chat.type != ChatType.PRIVATE
     addressed, text = addressed_to_bot(message, context.bot.username, context.bot.id)
-    return Incoming(user.id, message.chat.id, text, first_name=user.first_name or "", is_group=is_group,
-                    addressed_to_bot=addressed)
+    return Incoming(user_id, message.chat.id, text, first_name=(user.first_name or "") if person and user else "",
+                    is_group=is_group, addressed_to_bot=addressed, is_person=person, message_id=message.message_id,
+                    edited=update.edited_message is not None)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -164,9 +218,12 @@ async def on_text(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     runtime = context.runtime
-    replies = runtime.assistant.handle(incoming, runtime.clock())
+    if runtime.assistant.is_slow(incoming):  # /reload: built in a worker thread, answers keep flowing
+        replies = await asyncio.to_thread(runtime.assistant.handle, incoming, runtime.clock())
+    else:
+        replies = runtime.assistant.handle(incoming, runtime.clock())
     _log_event("message", incoming, replies, runtime)
-    await send_replies(context.bot, incoming.chat_id, replies)
+    await send_replies(context.bot, incoming.chat_id, replies, runtime=runtime)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -175,7 +232,7 @@ async def on_other(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     replies = context.runtime.assistant.non_text(incoming)
-    await send_replies(context.bot, incoming.chat_id, replies)
+    await send_replies(context.bot, incoming.chat_id, replies, runtime=context.runtime)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -190,7 +247,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     notice = next((r.notice for r in replies if r.notice), None)
     with contextlib.suppress(BadRequest):  # a query too old to answer: the reply below still goes out
         await query.answer(notice)
-    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message)
+    await send_replies(context.bot, chat_id, [r for r in replies if r.blocks], pressed=message, runtime=runtime)
+
+
+async def on_migrate(update: Update, context: BotContext) -> None:
+    """A group became a supergroup (Telegram's service message in the old group): move its chat id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        context.runtime.move_chat(message.chat.id, message.migrate_to_chat_id)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -213,25 +277,31 @@ def _log_event(event: str, incoming: Incoming, replies: list[Reply], runtime: Ru
     log.info("handled", extra=extra)
 
 
-def _reload_on_signal(runtime: Runtime) -> None:
-    """Reload knowledge on SIGHUP (sent by `patient-bot reload`); failures keep the old knowledge."""
+def _reload(runtime: Runtime) -> None:
     reply = runtime.assistant.reload()
     log.warning("knowledge reload: %s", reply.plain_text[:200], extra={"event": "reload"})
+
+
+def _reload_on_signal(runtime: Runtime) -> None:
+    """Reload the content on SIGHUP (sent by `patient-bot reload`) in a worker thread, so messages keep
+    being answered from the old content meanwhile; failures keep the old content (and are logged)."""
+    asyncio.get_running_loop().run_in_executor(None, _reload, runtime)
 
 
 class TelegramSender:
     """The delivery loop's Sender for Telegram: maps PTB errors to the core's delivery exceptions."""
 
-    def __init__(self, bot: Any) -> None:
-        """Send through a PTB Bot."""
+    def __init__(self, bot: Any, runtime: Runtime | None = None) -> None:
+        """Send through a PTB Bot; with the runtime, a migrated group's chat id is moved."""
         self.bot = bot
+        self.runtime = runtime
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         """Send one reminder notice; raise RetryLater, TransientSendError or RecipientBlocked."""
         from bot.reminders.delivery import RecipientBlocked, RetryLater, TransientSendError
 
         try:
-            await send_replies(self.bot, chat_id, [reply])
+            await send_replies(self.bot, chat_id, [reply], runtime=self.runtime)
         except RetryAfter as error:
             retry = error.retry_after
             raise RetryLater(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)) from None
@@ -260,7 +330,7 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
         texts = runtime.assistant.texts
         commands = [BotCommand(c.name, c.description) for c in texts.commands if not c.admin]
         await app.bot.set_my_commands(commands)
-        await runtime.start(TelegramSender(app.bot))
+        await runtime.start(TelegramSender(app.bot, runtime))
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, runtime)
         write_pid(settings)
@@ -291,6 +361,7 @@ def build_application(settings: Settings, runtime: Runtime) -> App:
     builder = builder.connection_pool_size(SEND_CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app: App = builder.concurrent_updates(settings.telegram_concurrency).build()
     app.bot_data.runtime = runtime
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(~filters.TEXT & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other))

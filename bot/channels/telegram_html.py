@@ -122,7 +122,11 @@ def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[Message]:
     if not messages:
         messages.append(Message("…", "…"))
     buttons = tuple(
-        tuple(button for button in row if valid_callback(button.data) and button.label.strip())
+        tuple(
+            button
+            for button in row
+            if (button.private_start is not None or valid_callback(button.data)) and button.label.strip()
+        )
         for row in reply.buttons
     )
     buttons = tuple(row for row in buttons if row)

@@ -13,8 +13,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import Runtime
-from bot.config import Settings
-from bot.errors import ConfigError
+from bot.config import Settings, check_webhook
 
 WEBHOOK_LOGGER = "telegram.ext.Updater"  # PTB names the webhook handler's logger after the Updater
 _REFUSALS = ("Request did not include the secret token", "Request had the wrong secret token")
@@ -45,10 +44,7 @@ def install_refusal_logging() -> None:
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
     """Return PTB ``run_webhook``/``start_webhook`` arguments; raise ConfigError when one is missing."""
-    if not settings.webhook_secret_token:
-        raise ConfigError("webhook_secret_token: required in webhook mode (set PATIENT_BOT_WEBHOOK_SECRET)")
-    if not settings.webhook_url:
-        raise ConfigError("webhook_url: required in webhook mode (the public HTTPS URL Telegram posts to)")
+    check_webhook(settings)
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,

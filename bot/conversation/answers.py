@@ -18,7 +18,7 @@ from datetime import datetime
 from bot.conversation.acts import Act, Kind
 from bot.conversation.turns import TurnMemory, is_follow_up, split_questions
 from bot.handlers.deps import Deps
-from bot.knowledge.search import passage_audience
+from bot.knowledge.search import SearchResult, passage_audience
 from bot.models import Block, Reply, ReplyKind, Style
 from bot.safety.triage import Verdict
 
@@ -101,7 +101,7 @@ class Answers:
             result = replace(result, hits=tuple(h for h in result.hits if h not in other))
         if verdict.medication:
             replies = compose.medication(result)
-        elif result.answered and (act.kind is not Kind.NOT_COVERED or result.reason == "overview"):
+        elif result.answered and (act.kind is not Kind.NOT_COVERED or result.reason == "overview" or self._unknown(result)):
             replies = [compose.answer(result)]
         else:
             replies = [compose.no_match(result, symptom=verdict.caution is not None)]
@@ -111,15 +111,45 @@ class Answers:
             replies[0] = replace(first, blocks=(Block(f"“{lead}”", Style.TITLE), *first.blocks))
         return replies
 
+    def _unknown(self, result: SearchResult) -> bool:
+        """Return True when the best passage is one the router never saw (no patient questions yet, as
+        in a clinic's own article): its "not covered" was learnt on the source articles, so it cannot
+        overrule an answer from new content ("how do I book my DEXA scan" in a clinic's booking leaflet)."""
+        return bool(result.hits) and result.hits[0].passage.id not in self.deps.knowledge.searcher.questioned
+
     def _reads_as_question(self, text: str) -> bool:
         """Return True when "small talk" is really a question the articles answer well ("where do you get
         vitamin d from"): three or more search terms, and a passage covering most of them."""
         result = self.deps.knowledge.searcher.search(text[: self.deps.settings.max_message_chars])
         return len(result.terms) >= 3 and result.answered and result.hits[0].confidence >= SMALL_TALK_OVERRIDE
 
+    def is_question(self, text: str) -> bool:
+        """Return True when a message typed during a guided step is a question rather than the answer.
+
+        It must be phrased as a question (a "?" at the end, or a question word first: "whats a t score",
+        "do i need to fast for bloods") and have three words or more; "dexa?" or "Blood test" stays an
+        answer.
+        """
+        words = text.split()
+        if len(words) < QUESTION_MIN_WORDS:
+            return False
+        return text.rstrip().endswith("?") or words[0].lower().strip(",.!") in QUESTION_WORDS
+
     def forget(self, chat_id: int) -> None:
         """Drop the chat's remembered question (on /forget)."""
         self.turns.forget(chat_id)
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Carry the chat's remembered question over to its new id."""
+        self.turns.move(old_chat_id, new_chat_id)
+
+
+QUESTION_MIN_WORDS = 3
+QUESTION_WORDS = frozenset({
+    "what", "whats", "what's", "how", "hows", "how's", "why", "when", "where", "which", "who", "whose", "is", "are",
+    "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "am", "was", "were", "has", "have",
+    "tell", "explain",
+})
 
 
 def _for_one_audience(replies: list[Reply]) -> bool:

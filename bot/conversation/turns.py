@@ -76,3 +76,9 @@ class TurnMemory:
     def forget(self, chat_id: int) -> None:
         """Drop what is held about a chat."""
         self._last.pop(chat_id, None)
+
+    def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Carry a chat's memory over to its new id (a group upgraded to a supergroup)."""
+        kept = self._last.pop(old_chat_id, None)
+        if kept is not None:
+            self._last[new_chat_id] = kept

@@ -35,7 +35,8 @@ class AnswerCommands:
             ButtonRoute(DefineAlternatives, lambda message, data, now: [self._entry(data.entry, alternatives=True)]),
             ButtonRoute(GlossaryIndex, lambda message, data, now: [self.deps.compose.glossary_index()]),
             ButtonRoute(GlossaryPage, lambda message, data, now: [self._page(data.letter, data.page)]),
-            ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now)),
+            ButtonRoute(AudienceChoice, lambda message, data, now: self.choose_audience(message, data.code, now),
+                        personal=True),
         )
 
     def audience(self, message: Incoming, args: str, now: datetime) -> list[Reply]:

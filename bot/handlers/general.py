@@ -31,14 +31,15 @@ class GeneralCommands:
             "privacy": CommandRoute(self.privacy, before_consent=True),
             "forget": CommandRoute(self.forget, before_consent=True),
             "stats": CommandRoute(self.stats),
-            "reload": CommandRoute(lambda message, args, now: [self._reload()]),
+            "reload": CommandRoute(lambda message, args, now: [self._reload()], slow=True),
         }
 
     def buttons(self) -> Iterable[AnyButtonRoute]:
         """Return the consent and erasure buttons (both work before consent)."""
         return (
             ButtonRoute(Consent, lambda message, data, now: self.accept(message, now), before_consent=True),
-            ButtonRoute(Forget, lambda message, data, now: self.erase(message, data.confirm), before_consent=True),
+            ButtonRoute(Forget, lambda message, data, now: self.erase(message, data.confirm), before_consent=True,
+                        personal=True),
         )
 
     def start(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
@@ -47,9 +48,15 @@ class GeneralCommands:
         welcome = Reply(
             ReplyKind.INFO, (Block(texts.get("welcome_title"), Style.TITLE), Block(texts.get("welcome_body")))
         )
-        if self.deps.accepted(message.user_id):
-            return [welcome, compose.disclaimer()]
-        return [welcome, compose.consent_request()]
+        replies = [welcome]
+        if not message.is_person:  # consent could not be tied to anyone: show the disclaimer itself
+            return [welcome, compose.disclaimer(), self.deps.note("not_a_person")]
+        replies.append(compose.disclaimer() if self.deps.accepted(message.user_id) else compose.consent_request())
+        continued = texts.command(args.strip().lower()) if args.strip() else None
+        if continued is not None and continued.personal and not message.is_group:
+            # Opened from a group's "private chat" button (deep link /start <command>): carry on here.
+            replies.append(self.deps.note("start_continue", usage=continued.usage))
+        return replies
 
     def help(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
         """How to use the bot and the commands this user may use."""
@@ -69,13 +76,12 @@ class GeneralCommands:
     def privacy(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
         """What is stored, why, for how long, and who runs the bot."""
         settings, texts = self.deps.settings, self.deps.texts
-        body = texts.get(
-            "privacy_body",
-            operator=settings.operator_name,
-            contact=settings.operator_contact,
-            retention=settings.retention_days,
-        )
-        return [Reply(ReplyKind.INFO, (Block(texts.get("privacy_title"), Style.TITLE), Block(body)))]
+        if settings.operator_name and settings.operator_contact:
+            operator = texts.get("privacy_operator", operator=settings.operator_name, contact=settings.operator_contact)
+        else:  # only off Telegram: there both are required at start-up (config.check_for_telegram)
+            operator = texts.get("privacy_operator_unset")
+        body = texts.get("privacy_body", retention=settings.retention_days)
+        return [Reply(ReplyKind.INFO, (Block(texts.get("privacy_title"), Style.TITLE), Block(operator), Block(body)))]
 
     def forget(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
         """Ask to confirm erasing everything stored about the user."""
@@ -89,11 +95,35 @@ class GeneralCommands:
         return [Reply(ReplyKind.INFO, (Block(texts.get("forget_confirm")),), buttons)]
 
     def stats(self, message: Incoming, args: str, now: datetime) -> list[Reply]:
-        """Anonymous usage counts, for operators."""
+        """Anonymous usage counts for operators: today, 7 and 30 days, with rates as percentages.
+
+        Messages are the questions answered plus the emergency replies; each kind of reply is shown as
+        a count and its share of those messages.
+        """
+        texts = self.deps.texts
         counters = self.deps.services.counters
-        stats = counters.stats() if counters is not None else {}
-        lines = [Block(f"{key}: {value}", Style.ITEM) for key, value in sorted(stats.items())]
-        return [Reply(ReplyKind.INFO, (Block(self.deps.texts.get("stats_title"), Style.TITLE), *lines))]
+        blocks = [Block(texts.get("stats_title"), Style.TITLE)]
+        if counters is None:
+            return [Reply(ReplyKind.INFO, (*blocks, Block(texts.get("stats_unavailable"))))]
+        windows, current = counters.stats(now)
+        blocks.append(Block(texts.get("stats_columns"), Style.TEXT))
+        totals = [w.get("questions") + w.get("urgent") for w in windows]
+
+        def line(label: str, values: list[int], shares: bool = False) -> Block:
+            cells = [
+                texts.get("stats_share", count=value, percent=_percent(value, total)) if shares else str(value)
+                for value, total in zip(values, totals, strict=True)
+            ]
+            return Block(texts.get("stats_line", label=texts.get(label), values=" · ".join(cells)), Style.ITEM)
+
+        blocks.append(line("stats_messages", totals))
+        for name, label in _KINDS:
+            blocks.append(line(label, [w.get(name) for w in windows], shares=True))
+        blocks.append(line("stats_new_users", [w.new_users for w in windows]))
+        for name in ("reminders_set", "reminders_cancelled", "reminders_sent"):
+            blocks.append(line(f"stats_{name}", [w.get(name) for w in windows]))
+        blocks.append(Block(texts.get("stats_now", users=current["users"], active=current["reminders_active"])))
+        return [Reply(ReplyKind.INFO, tuple(blocks))]
 
     def accept(self, message: Incoming, now: datetime) -> list[Reply]:
         """Record that the user accepted the disclaimer."""
@@ -111,6 +141,21 @@ class GeneralCommands:
         if privacy is not None:
             privacy.forget_user(message.user_id)
         return [self.deps.note("forget_done")]
+
+
+# The kinds of reply counted per message, and their labels in messages.yaml.
+_KINDS = (
+    ("answer", "stats_answered"),
+    ("no_match", "stats_not_covered"),
+    ("medication", "stats_medication"),
+    ("small_talk", "stats_small_talk"),
+    ("urgent", "stats_urgent"),
+)
+
+
+def _percent(part: int, whole: int) -> str:
+    """Return a share as a whole percentage ("67%"), or "–" when there is nothing to share."""
+    return f"{round(100 * part / whole)}%" if whole else "–"
 
 
 class Unavailable:

@@ -1,27 +1,36 @@
-"""Load everything under ``knowledge/`` into one validated, ready-to-query object.
+"""Load the knowledge proper (articles, passages, search vocabularies, glossary) into one object.
 
-Owns file loading and schema checks for articles.yaml and synonyms.yaml; every problem is reported as a
-``KnowledgeError`` naming the file and the entry. The glossary file is loaded by its module; safety files
-by ``bot/safety``, and everything together by ``bot/content.py``.
+Owns the schema checks of articles.yaml (id, title, file, ``format``: scraped | markdown | plain, and
+the optional ``audience``, ``source_url``, ``reviewed`` date and ``language``) and of synonyms.yaml;
+every problem is a ``KnowledgeError`` naming the file and the entry. ``bot/content.py`` calls this with
+the rest of the folder (safety, texts, reminders); nothing here imports from outside ``bot/knowledge``
+but the shared leaves (models, errors, the file reader).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
-from bot.glossary import Glossary
 from bot.knowledge.analyzer import Analyzer
-from bot.knowledge.ingest import ArticleSource, ingest
+from bot.knowledge.formats import FORMATS, ingest_articles
+from bot.knowledge.glossary import Glossary
+from bot.knowledge.ingest import ArticleSource
 from bot.knowledge.search import Searcher, SearchSettings
 from bot.models import Passage
-from bot.yamlfile import read_knowledge_yaml
+from bot.yamlfile import read_knowledge_text, read_knowledge_yaml
 
 _ARTICLE_ID = re.compile(r"^\d{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")  # a BCP 47 tag such as "en" or "en-GB"
+_ARTICLE_KEYS = frozenset({"id", "title", "file", "format", "audience", "source_url", "reviewed", "language"})
+# A file without a declared format: Markdown by its extension, plain text otherwise. The five source
+# articles declare ``format: scraped`` (their layout is a scraped web page's, see ingest.py).
+_MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,10 @@ class Article:
     title: str
     audience: str
     file: str
+    format: str = "scraped"  # scraped | markdown | plain
+    source_url: str = ""
+    reviewed: date | None = None  # when the clinic last checked the text; shown in citations
+    language: str = "en"
 
 
 read_yaml = read_knowledge_yaml
@@ -54,26 +67,68 @@ def load_articles(root: Path) -> list[Article]:
         name = str(entry.get("id", f"#{index + 1}")) if isinstance(entry, Mapping) else f"#{index + 1}"
         if not isinstance(entry, Mapping):
             raise KnowledgeError(file, name, "expected a mapping")
-        for key in ("id", "title", "audience", "file"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise KnowledgeError(file, name, f"'{key}' must be a non-empty string")
-        if not _ARTICLE_ID.match(entry["id"]):
-            raise KnowledgeError(file, name, "'id' must be three digits, e.g. \"002\"")
-        if any(a.id == entry["id"] for a in articles):
+        article = _article(root, entry, file, name)
+        if any(a.id == article.id for a in articles):
             raise KnowledgeError(file, name, "duplicate id")
-        if not (root / entry["file"]).is_file():
-            raise KnowledgeError(file, name, f"article file not found: {entry['file']}")
-        articles.append(Article(entry["id"], entry["title"].strip(), entry["audience"].strip(), entry["file"]))
+        articles.append(article)
     return articles
+
+
+def _article(root: Path, entry: Mapping[str, Any], file: str, name: str) -> Article:
+    """Validate one entry of articles.yaml."""
+    unknown = sorted(str(key) for key in set(entry) - _ARTICLE_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_ARTICLE_KEYS))
+        raise KnowledgeError(file, name, f"unknown field(s): {', '.join(unknown)} (known: {known})")
+    for key in ("id", "title", "file"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise KnowledgeError(file, name, f"'{key}' must be a non-empty string")
+    for key in ("audience", "source_url", "language", "format"):
+        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+            raise KnowledgeError(file, name, f"'{key}' must be a non-empty string when given")
+    if not _ARTICLE_ID.match(entry["id"]):
+        raise KnowledgeError(file, name, "'id' must be three digits, e.g. \"002\"")
+    path = root / entry["file"]
+    if not path.is_file():
+        raise KnowledgeError(file, name, f"article file not found: {entry['file']} (looked at {path})")
+    default = "markdown" if path.suffix.lower() in _MARKDOWN_SUFFIXES else "plain"
+    form = str(entry.get("format", default)).strip().lower()
+    if form not in FORMATS:
+        raise KnowledgeError(file, name, f"'format' must be one of {', '.join(FORMATS)}, got {form!r}")
+    language = str(entry.get("language", "en")).strip()
+    if not _LANGUAGE.match(language):
+        raise KnowledgeError(file, name, f"'language' must be a language tag such as \"en\", got {language!r}")
+    source_url = str(entry.get("source_url", "")).strip()
+    if source_url and not re.match(r"^https?://\S+$", source_url):
+        raise KnowledgeError(file, name, "'source_url' must be an http(s) address")
+    return Article(
+        id=entry["id"],
+        title=entry["title"].strip(),
+        audience=str(entry.get("audience", "")).strip(),
+        file=entry["file"],
+        format=form,
+        source_url=source_url,
+        reviewed=_reviewed(entry.get("reviewed"), file, name),
+        language=language,
+    )
+
+
+def _reviewed(value: Any, file: str, name: str) -> date | None:
+    """Return the ``reviewed`` date (YAML reads 2025-03-14 as a date; a quoted one is parsed here)."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise KnowledgeError(file, name, f"'reviewed' must be a date like 2025-03-14, got {value!r}") from None
 
 
 def load_english_frequency(root: Path) -> dict[str, float]:
     """Return common English words -> Zipf frequency from ``root/english_frequency.txt``."""
     file = "english_frequency.txt"
-    try:
-        lines = (root / file).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise KnowledgeError(file, "-", "file not found") from None
+    lines = read_knowledge_text(root / file).splitlines()
     table: dict[str, float] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
@@ -92,10 +147,7 @@ LAY_TERMS = "lay_terms.yaml"
 def load_health_terms(root: Path) -> frozenset[str]:
     """Return the words that name a health topic (symptoms, conditions, medicines...) from ``health_terms.txt``."""
     file = "health_terms.txt"
-    try:
-        lines = (root / file).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise KnowledgeError(file, "-", "file not found") from None
+    lines = read_knowledge_text(root / file).splitlines()
     words = set()
     for number, line in enumerate(lines, 1):
         word = line.strip()
@@ -171,33 +223,47 @@ class KnowledgeBase:
     searcher: Searcher
     glossary: Glossary
     english: dict[str, float]  # word -> Zipf frequency (knowledge/english_frequency.txt)
+    texts: Mapping[str, str] = field(default_factory=dict)  # article id -> the article file's text, as read
 
     @classmethod
     def load(cls, root: Path, settings: SearchSettings | None = None) -> KnowledgeBase:
         """Load and validate every knowledge file under ``root``; raise KnowledgeError on problems."""
         articles = load_articles(root)
-        sources = [
-            ArticleSource(a.id, a.title, (root / a.file).read_text(encoding="utf-8")) for a in articles
-        ]
-        passages = tuple(ingest(sources))
+        texts = {a.id: read_knowledge_text(root / a.file, a.file) for a in articles}
+        sources = [ArticleSource(a.id, a.title, texts[a.id], a.format) for a in articles]
+        passages = tuple(ingest_articles(sources))
+        counts = {a.id: 0 for a in articles}
+        for passage in passages:
+            for article_id in passage.sources:
+                counts[article_id] += 1
+        for article in articles:
+            if not counts[article.id]:
+                # A clinic's leaflet silently ignored is the worst outcome: say which format was used.
+                hint = "is it a clinic's article? declare format: markdown or plain" if article.format == "scraped" else (
+                    "is the file empty?"
+                )
+                problem = f"{article.file} gave no passages as {article.format} ({hint})"
+                raise KnowledgeError("articles.yaml", article.id, problem)
         english = load_english_frequency(root)
         questions = load_passage_questions(root, passages)
         searcher = Searcher(passages, load_analyzer(root), settings, english, load_health_terms(root), questions)
+        glossary = Glossary.load(root / "glossary.yaml")
+        for entry in glossary.entries:
+            for source in entry.sources:
+                if source not in counts:
+                    problem = f"source {source!r} is not an article id in articles.yaml"
+                    raise KnowledgeError("glossary.yaml", entry.id, problem)
         return cls(
             root=root,
             articles={a.id: a for a in articles},
             passages=passages,
             searcher=searcher,
-            glossary=Glossary.load(root / "glossary.yaml"),
+            glossary=glossary,
             english=english,
+            texts=texts,
         )
 
     def title(self, article_id: str) -> str:
         """Return an article's title (its id when unknown)."""
         article = self.articles.get(article_id)
         return article.title if article else article_id
-
-
-def default_knowledge_dir() -> Path:
-    """Return the knowledge/ folder shipped next to the package (the repo root or the install)."""
-    return Path(__file__).resolve().parents[2] / "knowledge"

@@ -79,6 +79,7 @@ class ArticleSource:
     id: str
     title: str
     text: str
+    format: str = "scraped"  # scraped | markdown | plain (articles.yaml's ``format``)
 
 
 @dataclass

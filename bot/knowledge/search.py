@@ -162,11 +162,15 @@ class Searcher:
         self.passages = tuple(passages)
         self.analyzer = analyzer
         self.settings = settings or SearchSettings()
-        asked = questions or {}
+        written = questions or {}
+        # A passage nobody has written questions for yet (a clinic's new article) stands in for its own
+        # questions with its heading and text, so it competes on the same three fields as the others
+        # instead of on one of three. Every source passage has questions: their ranking is unchanged.
+        asked = {p.id: written.get(p.id) or [f"{p.heading}. {p.text}"] for p in self.passages}
         word_counts: Counter[str] = Counter()
         for passage in self.passages:
             word_counts.update(surface_words(f"{passage.text} {passage.heading} {passage.context}"))
-            word_counts.update(surface_words(" ".join(asked.get(passage.id, ()))))
+            word_counts.update(surface_words(" ".join(written.get(passage.id, ()))))
         # Real English words are never "corrected" into article words ("insurance" is not a typo of
         # "instance", nor "generic" of "genetic"): only unknown strings are.
         known_words = set(analyzer.stop_words) | analyzer.vocabulary() | set(english or ()) | set(health_terms)
@@ -176,6 +180,9 @@ class Searcher:
         single = [(doc, question) for doc, p in enumerate(self.passages) for question in asked.get(p.id, ())]
         self.single_questions = Bm25Index([analyzer.analyze(question) for _, question in single])
         self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
+        # Passages with patient questions are the ones the router model was trained on (its questions are
+        # these); a clinic's new article has none until someone writes them.
+        self.questioned = frozenset(p.id for p in self.passages if written.get(p.id))
         self.audiences = [passage_audience(p) for p in self.passages]
         self.max_idf = max(self.index.idf.values(), default=1.0)
         self.english_zipf: dict[str, float] = {}

@@ -23,9 +23,10 @@ _SCHEMA = """
 date_format: weekday day month year
 short_date: day month year
 btn_stop: -
-private_only: -
 medicine_default: -
 medicine_button: medicine
+tablet_offer: -
+btn_tablet_offer: -
 tablet_ask_medicine: -
 tablet_ask_time: medicine
 tablet_bad_time: text
@@ -175,6 +176,7 @@ class RecordTexts:
     weekdays: tuple[str, ...]  # Monday first
     months: tuple[str, ...]  # January first
     csv_headers: Mapping[str, tuple[str, ...]]  # file name -> column names of /export
+    tablet_words: frozenset[str] = frozenset()  # "tablet", "pill", "anastrozole": a request about the daily tablet
     source: str = "record.yaml"
 
     def t(self, key: str, **values: object) -> str:
@@ -207,6 +209,13 @@ def _names(data: Mapping[str, Any], key: str, file: str, count: int) -> tuple[st
     if not isinstance(value, list) or len(value) != count or not all(isinstance(v, str) and v.strip() for v in value):
         raise KnowledgeError(file, key, f"must be a list of {count} non-empty names")
     return tuple(value)
+
+
+def _words(data: Mapping[str, Any], key: str, file: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(file, key, "must be a non-empty list of words")
+    return value
 
 
 def _check(file: str, key: str, text: object) -> str:
@@ -249,5 +258,6 @@ def load_record_texts(path: Path = DEFAULT_PATH) -> RecordTexts:
         weekdays=_names(data, "weekdays", file, 7),
         months=_names(data, "months", file, 12),
         csv_headers=columns,
+        tablet_words=frozenset(w.lower() for w in _words(data, "tablet_words", file)),
         source=file,
     )

@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Incoming, Reply
 from bot.reminders import views
-from bot.reminders.dates import MAX_YEARS_AGO, DateProblem, ParsedWhen, Prefer, split_date_label
+from bot.reminders.dates import MAX_YEARS_AGO, DateProblem, ParsedWhen, Prefer
 from bot.reminders.flows import Flows
 from bot.reminders.monitoring import MonitoringPlan
+from bot.reminders.reading import split_date_label
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.schedule import DEFAULT_OFFSETS, DEFAULT_REMIND_TIME
 from bot.reminders.texts import ReminderTexts
+from bot.reminders.when import Grammar
 from bot.storage import Database, FlowRepository, User, UserRepository
 
 
@@ -36,9 +38,11 @@ class ReminderConfig:
 
 @dataclass(frozen=True)
 class ReminderContent:
-    """The reminder feature's share of the knowledge: its texts, the monitoring plan, article titles."""
+    """The reminder feature's share of the knowledge: its texts, the date grammar, the monitoring plan,
+    article titles."""
 
     texts: ReminderTexts
+    grammar: Grammar
     plan: MonitoringPlan | None = None
     article_titles: Mapping[str, str] = field(default_factory=dict)
 
@@ -93,6 +97,7 @@ class ReminderContext:
             now=now,
             tz=ZoneInfo(self.timezone(user)[0]),
             date_order=user.date_order,
+            grammar=self.content().grammar,
             max_years_ahead=self.config.max_years_ahead,
             prefer=prefer,
         )

@@ -15,7 +15,7 @@ from bot.reminders import views
 from bot.reminders.context import ReminderContext
 from bot.reminders.dates import MAX_LABEL, DateProblem, ParsedWhen, clean_label, infer_kind
 from bot.reminders.flows import FlowState, Step
-from bot.reminders.model import KINDS
+from bot.reminders.model import KINDS, Reminder
 from bot.storage import User
 from bot.text import one_line
 
@@ -38,12 +38,20 @@ class ReminderCreation:
             ctx.flows.save(user.user_id, FlowState(Step.KIND), now)
             return [views.ask_kind(ctx.texts)]
         ctx.flows.end(user.user_id)  # a one-line /remind replaces an unfinished guided one
+        edit = self._edited(message, user)
         result, label_text = ctx.split(user, text, now)
         label = clean_label(label_text)
         if label is None:
-            return [views.error(ctx.texts, ctx.texts.t("err_label_long", max=MAX_LABEL))]
+            return [views.error(ctx.texts, ctx.texts.t("err_label_long", max=MAX_LABEL)), *edit.kept()]
         kind = infer_kind(label, dict(ctx.texts.kind_keywords))
-        return self._with_date(user, result, label=label or ctx.texts.kind_labels[kind], kind=kind, now=now)
+        replies = self._with_date(user, result, label=label or ctx.texts.kind_labels[kind], kind=kind, now=now, edit=edit)
+        return replies if edit.done else [*replies, *edit.kept()]
+
+    def _edited(self, message: Incoming, user: User) -> _Edit:
+        """For an edited /remind: the reminders its first version set (the edit corrects them)."""
+        if not message.edited or message.message_id is None:
+            return _Edit(self.ctx, message.message_id, ())
+        return _Edit(self.ctx, message.message_id, tuple(self.ctx.reminders.from_message(user.user_id, message.message_id)))
 
     def choose_kind(self, message: Incoming, kind: str, now: datetime) -> list[Reply]:
         """The user chose (pressed or typed) what the reminder is for."""
@@ -92,7 +100,8 @@ class ReminderCreation:
         return self._create(user, day, None, label=label, kind=kind, now=now)
 
     def _with_date(
-        self, user: User, result: ParsedWhen | DateProblem, *, label: str, kind: str, now: datetime
+        self, user: User, result: ParsedWhen | DateProblem, *, label: str, kind: str, now: datetime,
+        edit: _Edit | None = None,
     ) -> list[Reply]:
         ctx = self.ctx
         if isinstance(result, DateProblem):
@@ -102,11 +111,14 @@ class ReminderCreation:
                 ctx.flows.save(user.user_id, state, now)
                 return [views.ambiguous_reply(ctx.texts, result)]
             return [ctx.problem(result)]
-        return self._create(user, result.date, result.time, label=label, kind=kind, now=now)
+        return self._create(user, result.date, result.time, label=label, kind=kind, now=now, edit=edit)
 
-    def _create(self, user: User, day: date, at: time | None, *, label: str, kind: str, now: datetime) -> list[Reply]:
+    def _create(
+        self, user: User, day: date, at: time | None, *, label: str, kind: str, now: datetime, edit: _Edit | None = None
+    ) -> list[Reply]:
         ctx = self.ctx
-        if ctx.reminders.count_active(user.user_id) >= ctx.config.max_active:
+        replaced = edit.reminders if edit is not None else ()
+        if ctx.reminders.count_active(user.user_id) - len(replaced) >= ctx.config.max_active:
             return [views.error(ctx.texts, ctx.texts.t("err_too_many", max=ctx.config.max_active))]
         tz_name, tz_default = ctx.timezone(user)
         offsets, remind_time = ctx.options(user)
@@ -121,6 +133,27 @@ class ReminderCreation:
             offsets=offsets,
             remind_time=remind_time,
             now=now,
+            source_message=edit.message_id if edit is not None else None,
+            replaces=tuple(r.id for r in replaced),
         )
         ctx.flows.end(user.user_id)
-        return [views.confirmation(ctx.texts, reminder, deliveries, tz_default=tz_default)]
+        confirmation = views.confirmation(ctx.texts, reminder, deliveries, tz_default=tz_default)
+        if not replaced or edit is None:
+            return [confirmation]
+        edit.done = True
+        return [views.info(ctx.texts, ctx.texts.t("edit_replaced", labels=", ".join(r.label for r in replaced))),
+                confirmation]
+
+
+class _Edit:
+    """An edited /remind: the reminders it corrects, and whether the correction was made."""
+
+    def __init__(self, ctx: ReminderContext, message_id: int | None, reminders: tuple[Reminder, ...]) -> None:
+        self.ctx, self.message_id, self.reminders = ctx, message_id, reminders
+        self.done = not reminders  # nothing to replace: nothing to report either
+
+    def kept(self) -> list[Reply]:
+        """When the correction could not be used: say the first version's reminder is still set."""
+        if self.done:
+            return []
+        return [views.info(self.ctx.texts, self.ctx.texts.t("edit_kept", labels=", ".join(r.label for r in self.reminders)))]

@@ -1,9 +1,9 @@
 """Reading the dates patients type ("14/03/2027", "next Friday", "tomorrow 9am") into a date and time.
 
-This module owns date *interpretation*: it wraps ``dateparser`` (relative to an injected ``now`` in the
-user's timezone), catches what dateparser would silently bend (31 February, day/month ambiguity) and
-reports problems as codes; the wording of every problem lives in ``knowledge/reminders.yaml``.  It also
-splits one-line input ("2027-03-14 DEXA scan") into a date part and a label and infers the kind.
+This module owns the *results* of reading a date (:class:`ParsedWhen`, :class:`DateProblem` with a
+problem code; the wording of every problem lives in ``knowledge/reminders.yaml``), the label rules and
+the kind inferred from a label. Finding the date in a line is ``when.py`` (grammar) and ``reading.py``
+(meaning); ``legacy_parse`` wraps ``dateparser`` for past reference dates the grammar does not cover.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
 
-from bot.reminders.schedule import add_months
 from bot.text import one_line
 
 ProblemKind = Literal[
@@ -177,121 +176,37 @@ def _dateparse(text: str, *, now: datetime, tz: ZoneInfo, order: str, prefer: Pr
     return result
 
 
-def _check_range(
-    when: ParsedWhen, *, now: datetime, tz: ZoneInfo, prefer: Prefer, max_years_ahead: int
-) -> DateProblem | None:
-    local_now = now.astimezone(tz)
-    today = local_now.date()
-    if when.date > add_months(today, 12 * max_years_ahead):
-        return DateProblem("too_far", when.text, date=when.date)
-    if prefer == "past":
-        if when.date < add_months(today, -12 * MAX_YEARS_AGO):
-            return DateProblem("too_old", when.text, date=when.date)
-        return None
-    if when.date < today or (
-        when.date == today and when.time is not None and when.time <= local_now.time().replace(tzinfo=None)
-    ):
-        return DateProblem("past", when.text, date=when.date)
-    return None
-
-
-def parse_when(
+def legacy_parse(
     text: str,
     *,
     now: datetime,
     tz: ZoneInfo,
     date_order: str | None,
-    max_years_ahead: int = 5,
-    prefer: Prefer = "future",
+    prefer: Prefer = "past",
 ) -> ParsedWhen | DateProblem:
-    """Read ``text`` as a date (and optional time) in ``tz``, relative to ``now``.
-
-    ``prefer="future"`` is for appointments (past dates are a problem); ``"past"`` is for reference
-    dates such as the last scan (a year-less "14 March" means the last one).
-    """
+    """Read a whole text with dateparser (no range check): the fallback for past reference dates in
+    forms the grammar of ``reading.py`` does not cover ("3 months ago", "last spring")."""
     text = one_line(text)
     if not text:
         return DateProblem("empty", text)
-    if len(text) > 100:
-        return DateProblem("unparseable", text[:100])
     if not _named_month_valid(text):
         return DateProblem("impossible", text)
     if not _clock_valid(_normalise(text)):
         return DateProblem("bad_time", text)
     orders = _numeric_orders(text)
     if orders == ():
-        return DateProblem("impossible", text)  # detected here: dateparser would move or drop it
-    tries: tuple[str, ...]
-    if orders in (None, ("YMD",)):
-        tries = (date_order or "DMY",)
-    elif date_order in orders:
-        tries = (date_order,)
-    else:
-        tries = orders  # ("DMY", "MDY") is ambiguous; a single order means only one reading is real
+        return DateProblem("impossible", text)
+    order = date_order or "DMY"
+    if orders not in (None, ("YMD",)) and order not in orders and orders:
+        order = orders[0]
+    parsed = _dateparse(text, now=now, tz=tz, order=order, prefer=prefer)
+    if parsed == "vague":
+        return DateProblem("no_day", text)
+    if not isinstance(parsed, datetime):
+        return DateProblem("unparseable", text)
+    local = parsed.astimezone(tz)
     has_time = bool(_HAS_TIME.search(_normalise(text)))
-    readings: list[tuple[ParsedWhen, DateProblem | None]] = []
-    vague = False
-    for order in tries:
-        parsed = _dateparse(text, now=now, tz=tz, order=order, prefer=prefer)
-        if parsed == "vague":
-            vague = True
-            continue
-        if not isinstance(parsed, datetime):
-            continue
-        local = parsed.astimezone(tz)
-        order_used = order if orders not in (None, ("YMD",)) else None
-        when = ParsedWhen(
-            local.date(), local.time().replace(second=0, microsecond=0) if has_time else None, text, order_used
-        )
-        if all(when.date != seen.date for seen, _ in readings):
-            readings.append((when, _check_range(when, now=now, tz=tz, prefer=prefer, max_years_ahead=max_years_ahead)))
-    if not readings:
-        return DateProblem("no_day" if vague else "unparseable", text)
-    usable = [when for when, problem in readings if problem is None]
-    if len(usable) == 1:
-        return usable[0]
-    if len(usable) > 1:
-        return DateProblem(
-            "ambiguous",
-            text,
-            candidates=tuple(w.date for w in usable),
-            orders=tuple(w.date_order or "" for w in usable),
-            time=usable[0].time,
-        )
-    problem = readings[0][1]
-    assert problem is not None
-    return problem
-
-
-def split_date_label(
-    text: str,
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    date_order: str | None,
-    max_years_ahead: int = 5,
-    prefer: Prefer = "future",
-) -> tuple[ParsedWhen | DateProblem, str]:
-    """Split "2027-03-14 DEXA scan" (or "DEXA scan 2027-03-14") into a date result and the label.
-
-    The longest run of leading words (at most ``MAX_DATE_WORDS``) that reads as a date wins; if no
-    prefix does, trailing words are tried.  A prefix that reads as a *problem* date (past, impossible,
-    ambiguous) still counts as the date part, so the user hears about that problem.
-    """
-    words = one_line(text).split()
-    if not words:
-        return DateProblem("empty", ""), ""
-    limit = min(len(words), MAX_DATE_WORDS)
-    for date_words, label_words in (
-        *((words[:n], words[n:]) for n in range(limit, 0, -1)),
-        *((words[-n:], words[:-n]) for n in range(limit - 1, 0, -1)),
-    ):
-        result = parse_when(
-            " ".join(date_words), now=now, tz=tz, date_order=date_order, max_years_ahead=max_years_ahead, prefer=prefer
-        )
-        if isinstance(result, ParsedWhen) or result.kind not in {"unparseable", "empty"}:
-            return result, " ".join(label_words)
-    return DateProblem("unparseable", " ".join(words)), ""
+    return ParsedWhen(local.date(), local.time().replace(second=0, microsecond=0) if has_time else None, text)
 
 
 def clean_label(text: str) -> str | None:

@@ -28,6 +28,7 @@ class Step(StrEnum):
     PLAN_VARIANT = "plan_variant"  # /plan: whose schedule
     PLAN_DATE = "plan_date"  # /plan: the reference date
     PLAN_PICK_DATE = "plan_pick_date"  # /plan: which reading of an ambiguous reference date
+    OFFER = "offer"  # a plain message asked for a reminder: set it? (label, kind, date in candidates)
 
     @property
     def is_plan(self) -> bool:

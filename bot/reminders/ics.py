@@ -16,6 +16,10 @@ from bot.reminders.schedule import SAME_DAY_LEAD, uses_same_day_lead
 from bot.reminders.texts import ReminderTexts
 
 PRODID = "-//patient-bot//reminders//EN"
+# A timed event needs an end (RFC 5545 3.6.1: without DTEND or DURATION it lasts zero time, and some
+# calendars then show nothing). The bot is not told how long an appointment is; one hour shows as a
+# normal block in every calendar and covers a DEXA scan or a blood test with the wait.
+TIMED_EVENT_LENGTH = timedelta(hours=1)
 UID_DOMAIN = "patient-bot.invalid"
 
 
@@ -54,6 +58,7 @@ def calendar_file(reminder: Reminder, texts: ReminderTexts, now: datetime) -> by
         event.add("dtend", reminder.event_date + timedelta(days=1))
     else:
         event.add("dtstart", datetime.combine(reminder.event_date, reminder.event_time, tzinfo=reminder.tz))
+        event.add("duration", TIMED_EVENT_LENGTH)
     if reminder.recurrence_months:
         event.add("rrule", _rrule(reminder))
     for offset in sorted(set(reminder.offsets), reverse=True):

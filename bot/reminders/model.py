@@ -44,6 +44,7 @@ class Reminder:
     remind_time: time
     plan_item: str | None
     status: ReminderStatus
+    source_message: int | None = None  # the id of the message that set it (an edit of it replaces it)
 
     @property
     def tz(self) -> ZoneInfo:

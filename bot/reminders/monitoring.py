@@ -18,8 +18,6 @@ from bot.reminders.model import KINDS
 from bot.reminders.schedule import occurrence_after
 from bot.yamlfile import read_knowledge_yaml
 
-DEFAULT_PLAN_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "plan.yaml"
-DEFAULT_ARTICLES_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "articles"
 MAX_INTERVAL_MONTHS = 60
 
 
@@ -138,17 +136,12 @@ def _item(raw: Any, file: str, index: int, variants: set[str]) -> PlanItem:
     )
 
 
-def article_texts(articles_dir: Path) -> dict[str, str]:
-    """Return article id (file-name prefix before '_') -> whitespace-normalised text."""
-    return {
-        path.name.split("_", 1)[0]: normalise_space(path.read_text(encoding="utf-8"))
-        for path in sorted(articles_dir.glob("*.txt"))
-    }
+def verify_quotes(plan: MonitoringPlan, articles: Mapping[str, str]) -> list[str]:
+    """Return a problem per quote that is not verbatim in its article (empty list: all good).
 
-
-def verify_quotes(plan: MonitoringPlan, articles_dir: Path) -> list[str]:
-    """Return a problem per quote that is not verbatim in its article (empty list: all good)."""
-    texts = article_texts(articles_dir)
+    ``articles`` maps an article id to its text as loaded by ``bot/content.py`` (never read again here).
+    """
+    texts = {article_id: normalise_space(text) for article_id, text in articles.items()}
     problems = []
     for item in plan.items:
         for quote in item.quotes:
@@ -159,8 +152,8 @@ def verify_quotes(plan: MonitoringPlan, articles_dir: Path) -> list[str]:
     return problems
 
 
-def load_plan(path: Path = DEFAULT_PLAN_PATH, *, articles_dir: Path | None = None) -> MonitoringPlan:
-    """Load and validate the plan; with ``articles_dir``, also check every quote is verbatim."""
+def load_plan(path: Path, *, articles: Mapping[str, str] | None = None) -> MonitoringPlan:
+    """Load and validate the plan; with ``articles`` (id -> text), also check every quote is verbatim."""
     file = path.name
     data = read_knowledge_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("variants"), list) or not data["variants"]:
@@ -193,8 +186,8 @@ def load_plan(path: Path = DEFAULT_PLAN_PATH, *, articles_dir: Path | None = Non
     if len({item.id for item in items}) != len(items):
         raise KnowledgeError(file, "items", "item ids must be unique")
     plan = MonitoringPlan(tuple(variants), items)
-    if articles_dir is not None:
-        problems = verify_quotes(plan, articles_dir)
+    if articles is not None:
+        problems = verify_quotes(plan, articles)
         if problems:
             raise KnowledgeError(file, problems[0].split(":", 1)[0], problems[0].split(":", 1)[1].strip())
     return plan

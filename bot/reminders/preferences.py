@@ -16,6 +16,7 @@ from bot.models import Incoming, Reply
 from bot.reminders import views
 from bot.reminders.context import ReminderContext
 from bot.reminders.timezones import find_timezone, is_timezone
+from bot.reminders.vocabulary import fold
 from bot.storage import User
 from bot.text import one_line
 
@@ -84,10 +85,16 @@ class Preferences:
             local = texts.format_time(now.astimezone(ZoneInfo(name)).time())
             key = "tz_current_default" if is_default else "tz_current"
             return [views.info(texts, texts.t(key, tz=name, local_time=local), texts.t("tz_usage"))]
-        match = find_timezone(text)
+        dates = ctx.content().grammar.v
+        match = find_timezone(text, dates.zone_abbreviations, dates.place_aliases, now)
         if match.name is None:
+            if match.confirm:
+                return [views.timezone_confirm(texts, text, match.suggestions, now)]
             return [views.timezone_suggestions(texts, text, match.suggestions)]
-        return self._set(user, match.name, now)
+        read_as = None
+        if match.place and fold(match.place.partition(",")[0]) != fold(text) and match.place != match.name:
+            read_as = texts.t("tz_read_as", text=text[:60], place=match.place)  # a guess shows, to be corrected
+        return self._set(user, match.name, now, read_as)
 
     def choose_timezone(self, message: Incoming, name: str, now: datetime) -> list[Reply]:
         """A suggested timezone button was pressed (only exact IANA names are accepted)."""
@@ -95,7 +102,7 @@ class Preferences:
             return [self.ctx.expired()]
         return self._set(self.ctx.user(message, now), name, now)
 
-    def _set(self, user: User, name: str, now: datetime) -> list[Reply]:
+    def _set(self, user: User, name: str, now: datetime, read_as: str | None = None) -> list[Reply]:
         ctx = self.ctx
         texts = ctx.texts
         with ctx.db.transaction():
@@ -105,4 +112,4 @@ class Preferences:
         lines = [texts.t("tz_set", tz=name, local_time=texts.format_time(now.astimezone(ZoneInfo(name)).time()))]
         if moved:
             lines.append(texts.t("tz_rescheduled", count=moved))
-        return [views.info(texts, *lines)]
+        return [views.info(texts, *([read_as] if read_as else []), *lines)]

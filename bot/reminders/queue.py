@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.reminders.model import Delivery
 from bot.reminders.repository import DELIVERY_SELECT, ReminderRepository, delivery_from_row, placeholders
-from bot.storage import Database, to_db_time
+from bot.storage import Counters, Database, to_db_time
 
 
 class DeliveryQueue:
@@ -86,7 +86,8 @@ class DeliveryQueue:
 
     def _finish(
         self, delivery_id: int, status: str, now: datetime, *, attempts: int | None = None, sent: bool = False
-    ) -> None:
+    ) -> bool:
+        """Move a claimed delivery to ``status``; return False when it was not claimed (nothing changed)."""
         stamp = to_db_time(now)
         with self.db.transaction() as conn:
             row = conn.execute(
@@ -97,6 +98,9 @@ class DeliveryQueue:
             ).fetchone()
             if row is not None:
                 self.reminders.finish_occurrence(conn, row[0], date.fromisoformat(row[1]), now)
+                if sent:  # anonymous /stats count, in the same transaction as the status change
+                    Counters(self.db).increment("reminders_sent", now)
+        return row is not None
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """Record a delivery as sent (and roll a recurring series on if it was the last one)."""

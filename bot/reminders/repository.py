@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from bot.reminders.model import Delivery, DeliveryStatus, Reminder, ReminderStatus
 from bot.reminders.schedule import event_instant, firing_times, occurrence_after
-from bot.storage import Database, format_offsets, from_db_time, parse_offsets, to_db_time
+from bot.storage import Counters, Database, format_offsets, from_db_time, parse_offsets, to_db_time
 
 MAX_ROLL = 240  # occurrences skipped at most when rolling a series past a long outage
 
@@ -35,6 +35,7 @@ def _reminder(row: sqlite3.Row) -> Reminder:
         remind_time=time.fromisoformat(row["remind_time"]),
         plan_item=row["plan_item"],
         status=ReminderStatus(row["status"]),
+        source_message=row["source_message"],
     )
 
 
@@ -95,14 +96,20 @@ class ReminderRepository:
         recurrence_months: int | None = None,
         anchor_date: date | None = None,
         plan_item: str | None = None,
+        source_message: int | None = None,
+        replaces: Sequence[int] = (),
     ) -> tuple[Reminder, list[Delivery]]:
-        """Insert a reminder and its deliveries in one transaction; return both."""
+        """Insert a reminder and its deliveries in one transaction; return both.
+
+        ``replaces``: ids of reminders this one corrects (the user edited the message that set them);
+        they are cancelled in the same transaction, so a crash never leaves both or neither.
+        """
         stamp = to_db_time(now)
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO reminders (user_id, chat_id, kind, label, event_date, event_time, timezone, "
-                "recurrence_months, anchor_date, offsets, remind_time, plan_item, status, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                "recurrence_months, anchor_date, offsets, remind_time, plan_item, source_message, status, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
                 (
                     user_id,
                     chat_id,
@@ -116,13 +123,17 @@ class ReminderRepository:
                     format_offsets(offsets),
                     remind_time.strftime("%H:%M"),
                     plan_item,
+                    source_message,
                     stamp,
                     stamp,
                 ),
             )
             reminder_id = int(cur.lastrowid or 0)
+            for old_id in replaces:
+                self.cancel(old_id, now)
             self._schedule(conn, self._load(conn, reminder_id), now)
             reminder = self._load(conn, reminder_id)
+            Counters(self.db).increment("reminders_set", now)  # anonymous, in the same transaction
         return reminder, self.pending(reminder_id)
 
     @staticmethod
@@ -234,6 +245,14 @@ class ReminderRepository:
         )
         return [_reminder(row) for row in rows]
 
+    def from_message(self, user_id: int, message_id: int) -> list[Reminder]:
+        """Return the user's active reminders set by message ``message_id`` (for an edit of it)."""
+        rows = self.db.query(
+            "SELECT * FROM reminders WHERE user_id = ? AND source_message = ? AND status = 'active' ORDER BY id",
+            (user_id, message_id),
+        )
+        return [_reminder(row) for row in rows]
+
     def count_active(self, user_id: int) -> int:
         """Return how many active reminders the user has."""
         row = self.db.query_one("SELECT COUNT(*) FROM reminders WHERE user_id = ? AND status = 'active'", (user_id,))
@@ -269,7 +288,10 @@ class ReminderRepository:
                 "UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE reminder_id = ? AND status = 'pending'",
                 (stamp, reminder_id),
             )
-        return cur.rowcount > 0
+            cancelled = cur.rowcount > 0
+            if cancelled:  # one per reminder, not one per message it would have sent
+                Counters(self.db).increment("reminders_cancelled", now)
+        return cancelled
 
     def retimezone_user(self, user_id: int, timezone: str, now: datetime) -> int:
         """Move the user's active reminders to ``timezone`` and recompute their pending deliveries."""

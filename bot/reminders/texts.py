@@ -20,8 +20,6 @@ from bot.reminders.model import KINDS
 from bot.reminders.schedule import SAME_DAY_LEAD
 from bot.yamlfile import read_knowledge_yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "reminders.yaml"
-
 # key -> the placeholders the text may use.
 MESSAGES: dict[str, frozenset[str]] = {
     key: frozenset(fields.split())
@@ -59,6 +57,15 @@ MESSAGES: dict[str, frozenset[str]] = {
         "err_too_many": "max",
         "err_generic": "",
         "ambiguous": "text",
+        "ambiguous_one": "text",
+        "date_at_time": "date time",
+        "offer_question": "",
+        "offer_declined": "",
+        "btn_offer_yes": "",
+        "btn_offer_no": "",
+        "flow_paused": "label",
+        "flow_paused_new": "",
+        "btn_continue": "",
         "not_found": "",
         "expired": "",
         "cancelled": "label date",
@@ -76,6 +83,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "flow_ask_label": "max",
         "flow_ask_date": "label",
         "flow_stopped": "",
+        "edit_replaced": "labels",
+        "edit_kept": "labels",
         "settings_show": "offsets time order",
         "settings_saved": "offsets time order",
         "settings_usage": "",
@@ -91,6 +100,9 @@ MESSAGES: dict[str, frozenset[str]] = {
         "tz_rescheduled": "count",
         "tz_unknown": "text",
         "tz_suggest": "",
+        "tz_confirm": "text",
+        "tz_choice": "tz local_time",
+        "tz_read_as": "text place",
         "ics_caption": "label",
         "cmd_id_usage": "command",
         "ics_alarm": "label when",
@@ -201,7 +213,7 @@ def _check_message(file: str, key: str, text: object) -> str:
     return text
 
 
-def load_reminder_texts(path: Path = DEFAULT_PATH) -> ReminderTexts:
+def load_reminder_texts(path: Path) -> ReminderTexts:
     """Load and validate the reminder texts; raise KnowledgeError naming the file and key."""
     file = path.name
     data = read_knowledge_yaml(path)

@@ -15,6 +15,7 @@ from bot.buttons import (
     CallbackData,
     CancelReminder,
     ListReminders,
+    OfferReminder,
     PickDate,
     PlanVariantChoice,
     ReminderKindChoice,
@@ -78,13 +79,23 @@ def problem_reply(texts: ReminderTexts, problem: DateProblem, *, max_years_ahead
 
 
 def ambiguous_reply(texts: ReminderTexts, problem: DateProblem) -> Reply:
-    """Ask which reading of "04/05/2027" the user meant, one button per candidate date."""
-    row = [button(texts.format_date(day), PickDate(day)) for day in problem.candidates]
-    return Reply(
-        ReplyKind.REMINDER,
-        (Block(texts.t("ambiguous", text=problem.text)),),
-        (tuple(row), (stop_button(texts),)),
-    )
+    """Ask which reading of "04/05/2027" the user meant, one button per candidate date (with the time,
+    when one was given); a single reading is asked as "do you mean this?"."""
+
+    def label(day: date) -> str:
+        if problem.time is None:
+            return texts.format_date(day)
+        return texts.t("date_at_time", date=texts.format_date(day), time=texts.format_time(problem.time))
+
+    rows = tuple((button(label(day), PickDate(day)),) for day in problem.candidates)
+    question = "ambiguous" if len(problem.candidates) > 1 else "ambiguous_one"
+    return Reply(ReplyKind.REMINDER, (Block(texts.t(question, text=problem.text)),), (*rows, (stop_button(texts),)))
+
+
+def offer(texts: ReminderTexts, label: str, day: date, at: time | None) -> Reply:
+    """Offer the reminder a plain message asked for: "Set it" / "No thanks"."""
+    rows = ((button(texts.t("btn_offer_yes"), OfferReminder(True)), button(texts.t("btn_offer_no"), OfferReminder(False))),)
+    return info(texts, texts.t("offer_question"), event_line(texts, label, day, at), buttons=rows)
 
 
 def stop_button(texts: ReminderTexts) -> Button:
@@ -317,6 +328,17 @@ def plan_created(
 
 
 # --- /timezone --------------------------------------------------------------------------------------
+
+
+def timezone_confirm(texts: ReminderTexts, text: str, zones: Sequence[str], now: datetime) -> Reply:
+    """Ask which zone a place or abbreviation means, each button with the local time there now."""
+    rows = []
+    for name in zones:
+        choice = TimezoneChoice(name)
+        if choice.fits():
+            local = texts.format_time(now.astimezone(ZoneInfo(name)).time())
+            rows.append((button(texts.t("tz_choice", tz=name, local_time=local), choice),))
+    return info(texts, texts.t("tz_confirm", text=text[:60]), buttons=rows)
 
 
 def timezone_suggestions(texts: ReminderTexts, text: str, suggestions: Sequence[str]) -> Reply:

@@ -152,6 +152,12 @@ class Triage:
             )
         return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent, missed_dose=missed)
 
+    def mentions_medication_change(self, message: str) -> bool:
+        """Return True when a medication-change phrase of the catalogue ("stop" near "anastrozole") is in
+        the message, whatever the classifier says: used before anything is stored from a message (a
+        reminder "to stop my anastrozole" gets the prescriber guard, not a reminder)."""
+        return self.medication.match(message[:MAX_TRIAGE_CHARS], self.context, self.corrector).hit is not None
+
     def _classify(self, text: str) -> tuple[float, str | None, float]:
         """Return P(urgent) (the highest over the message and its 3-sentence windows), the likeliest
         emergency concept there, and P(medication) of the whole message."""

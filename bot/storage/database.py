@@ -68,6 +68,9 @@ class Database:
             raise ValueError(f"bad synchronous mode {synchronous!r}")
         self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         self._conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros rather than left in free pages: after /forget the
+        # erased text must not be recoverable from the file (checkpoint() then clears the WAL copy).
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
 
     def _wal(self, busy_timeout_ms: int) -> None:
@@ -102,6 +105,20 @@ class Database:
             return self.query_one("SELECT 1") is not None
         except sqlite3.Error:
             return False
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and truncate the WAL to zero bytes; True when complete.
+
+        Used after an erasure: until a checkpoint the WAL still holds the pages as they were before the
+        delete. It cannot complete while another connection is reading an older snapshot (False then;
+        SQLite's automatic checkpoints finish the job later).
+        """
+        try:
+            with self._lock:
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error:
+            return False
+        return int(busy) == 0
 
     @property
     def schema_version(self) -> int:

@@ -1,4 +1,4 @@
-"""Files the bot writes to disk for a user: one folder per user under ``files_dir``, erased by /forget.
+"""Files the bot writes to disk for a user: one folder per user under ``console_files_dir``, erased by /forget.
 
 Only the console channel writes files (the pictures and documents it cannot show in a terminal); the
 Telegram channel sends them from memory and never touches the disk. Keeping them in one folder per user

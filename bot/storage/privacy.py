@@ -20,6 +20,8 @@ USER_TABLES: tuple[str, ...] = (
     "flows",
     "users",
 )
+# Every table that holds a chat id, for move_chat.
+CHAT_TABLES: tuple[str, ...] = ("users", "reminders", "deliveries", "tablet_schedules", "tablet_deliveries")
 FINISHED_DELIVERY = ("sent", "missed", "failed", "cancelled")
 
 
@@ -47,9 +49,21 @@ class Privacy:
             ).rowcount
             for table in USER_TABLES[2:]:
                 deleted += conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,)).rowcount
+        self.db.checkpoint()  # the WAL still holds the rows as they were; secure_delete zeroed the file's copy
         if self.files is not None:
             deleted += self.files.erase(user_id)
         return deleted
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Point every row that names chat ``old_chat_id`` at ``new_chat_id`` (a group that became a
+        supergroup gets a new id); return the rows changed."""
+        moved = 0
+        with self.db.transaction() as conn:
+            for table in CHAT_TABLES:
+                moved += conn.execute(
+                    f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+                ).rowcount
+        return moved
 
     def purge_old(self, now: datetime, retention_days: int = 30) -> int:
         """Delete finished deliveries, finished reminders and stale flows older than the retention.

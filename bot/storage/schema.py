@@ -98,7 +98,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: who the user's answers are for ("women" after breast cancer, "men" on TRT), asked once.
     ("ALTER TABLE users ADD COLUMN audience TEXT CHECK (audience IN ('women', 'men'))",),
-    # 3: the patient's own record (bot/record/): a daily tablet reminder and its deliveries, what was
+    # 3: identities. Telegram's shared senders (777000 service notifications, 1087968824 every anonymous
+    # group admin, 136817688 channel posts) are nobody in particular: what was stored under them is
+    # dropped. Reminders go to the person's private chat (whose id is the user id), never to a group.
+    # A reminder remembers the message that set it, so an edit of that message replaces it.
+    (
+        "DELETE FROM deliveries WHERE user_id IN (777000, 1087968824, 136817688)",
+        "DELETE FROM reminders WHERE user_id IN (777000, 1087968824, 136817688)",
+        "DELETE FROM flows WHERE user_id IN (777000, 1087968824, 136817688)",
+        "DELETE FROM users WHERE user_id IN (777000, 1087968824, 136817688)",
+        "UPDATE reminders SET chat_id = user_id WHERE chat_id <> user_id",
+        "UPDATE deliveries SET chat_id = user_id WHERE chat_id <> user_id",
+        "UPDATE users SET chat_id = user_id WHERE chat_id <> user_id",
+        "ALTER TABLE reminders ADD COLUMN source_message BIGINT",
+        "CREATE INDEX reminders_source ON reminders (user_id, source_message)",
+    ),
+    # 4: the patient's own record (bot/record/): a daily tablet reminder and its deliveries, what was
     # recorded for each day, DEXA results and questions kept for the care team.
     (
         """CREATE TABLE tablet_schedules (

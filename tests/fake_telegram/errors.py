@@ -22,12 +22,14 @@ class ApiError(Exception):
         description: str,
         *,
         retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
         kind: ErrorKind = "rejection",
     ) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
         self.kind: ErrorKind = kind
 
     def payload(self) -> dict[str, Any]:
@@ -35,6 +37,8 @@ class ApiError(Exception):
         body: dict[str, Any] = {"ok": False, "error_code": self.error_code, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 

@@ -226,6 +226,10 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
         if isinstance(chat_id, int) and chat_id in self.forbidden_chats:
             reason = "bot was blocked by the user" if chat_id > 0 else "bot was kicked from the group chat"
             raise ApiError(403, f"Forbidden: {reason}", kind="forbidden")
+        if isinstance(chat_id, int) and chat_id in self.migrated_chats:
+            # Telegram's answer for a group that became a supergroup: 400 with the new id.
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           migrate_to_chat_id=self.migrated_chats[chat_id], kind="injected")
         self._check_rate(spec.name)
         if spec.name == "getUpdates":
             return await self._get_updates(params)

@@ -72,6 +72,7 @@ class StateBase:
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.forbidden_chats: set[int] = set()
+        self.migrated_chats: dict[int, int] = {}  # a group upgraded to a supergroup: old id -> new id
 
     @staticmethod
     def _now() -> int:

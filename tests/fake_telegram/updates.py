@@ -248,6 +248,37 @@ class UpdatesMixin(StateBase):
         }
         return self._enqueue({"callback_query": query})
 
+    def push_as(
+        self, text: str, *, chat_id: int, sender: dict[str, Any] | None, sender_chat: dict[str, Any] | None = None,
+        chat_type: ChatType = "supergroup",
+    ) -> dict[str, Any]:
+        """Queue a text message with any ``from`` and ``sender_chat``: an anonymous admin (``from`` is
+        GroupAnonymousBot, ``sender_chat`` the group), a channel post in a linked group, or a bot."""
+        chat = self._chats.setdefault(chat_id, {"id": chat_id, "type": chat_type, "title": f"Chat {chat_id}"})
+        message: dict[str, Any] = {"message_id": self._next_message_id(chat_id), "chat": chat, "date": self._now(),
+                                   "text": text}
+        if sender is not None:
+            message["from"] = sender
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        self._messages[(chat_id, message["message_id"])] = message
+        return self._enqueue({"message": message})
+
+    def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Upgrade a group to a supergroup as Telegram does: service messages in both chats, and from now
+        on any send to the old id fails with ``migrate_to_chat_id``."""
+        self.migrated_chats[old_chat_id] = new_chat_id
+        old = self._chats.get(old_chat_id, {"id": old_chat_id, "type": "group", "title": "Group"})
+        new = {"id": new_chat_id, "type": "supergroup", "title": old.get("title", "Group")}
+        self._chats[new_chat_id] = new
+        admin = {"id": 1001, "is_bot": False, "first_name": "Ann"}
+        self._enqueue({"message": {"message_id": self._next_message_id(old_chat_id), "from": admin, "chat": old,
+                                   "date": self._now(), "migrate_to_chat_id": new_chat_id}})
+        self._enqueue({"message": {"message_id": self._next_message_id(new_chat_id), "from": admin, "chat": new,
+                                   "date": self._now(), "migrate_from_chat_id": old_chat_id}})
+
     def push_update(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Queue an arbitrary update; ``update_id`` is assigned when missing."""
         return self._enqueue(dict(raw))
