@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3
+    PATIENT_BOT_DATABASE=/data/patient-bot.sqlite3 \
+    MPLCONFIGDIR=/app/.matplotlib
 
 WORKDIR /app
 # The package carries its default knowledge (package data bot/defaults, from knowledge/); a clinic's own
@@ -16,7 +17,9 @@ COPY knowledge ./knowledge
 RUN pip install . && rm -rf /app/bot /app/knowledge
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
-    && mkdir -p /data && chown bot:bot /data
+    && mkdir -p /data && chown bot:bot /data \
+    && python -c "import matplotlib.font_manager" && chown -R bot:bot /app/.matplotlib
+# matplotlib's font cache is built once here (MPLCONFIGDIR), not at the first chart of every container.
 USER bot
 
 # The database (users, reminders, counters) lives on a volume so it survives upgrades.

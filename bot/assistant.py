@@ -13,6 +13,7 @@ unavailable right now, and each user is told once per outage under an answer.
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections import deque
@@ -30,6 +31,7 @@ from bot.handlers.deps import Deps, Services
 from bot.handlers.general import GeneralCommands, Unavailable
 from bot.knowledge.base import KnowledgeBase
 from bot.models import Block, Button, Incoming, Reply, ReplyKind
+from bot.record.service import RECORD_COMMANDS
 from bot.reminders.service import REMINDER_COMMANDS
 from bot.routing import HandlerGroup, Router
 from bot.safety.triage import MAX_TRIAGE_CHARS
@@ -114,11 +116,13 @@ class Assistant:
         self._reload_content = reload_content
         self._reloading = threading.Lock()  # one reload at a time; answers never wait for it
         reminders = self.deps.services.reminders
+        record = self.deps.services.record
         self.general = GeneralCommands(self.deps, self.reload)
         groups: list[HandlerGroup] = [
             self.general,
             AnswerCommands(self.deps),
             reminders if reminders is not None else Unavailable(self.deps, REMINDER_COMMANDS, "reminders_unavailable"),
+            record if record is not None else Unavailable(self.deps, RECORD_COMMANDS, "record_unavailable"),
         ]
         self.router = Router(groups)
         self.answers = Answers(self.deps)
@@ -204,16 +208,31 @@ class Assistant:
             return self._consent_needed()
         if users is not None and storage_ok:
             users.upsert(message.user_id, chat, now)
-        reminders = self.deps.services.reminders
-        private = reminders is not None and storage_ok and not message.is_group  # flows live in the private chat
-        if reminders is not None and private:
-            flow = reminders.continue_flow(
-                message, text, now, asks=lambda typed: verdict.medication or self.answers.is_question(typed)
+        reminders, record = self.deps.services.reminders, self.deps.services.record
+        private = storage_ok and not message.is_group  # guided flows live in the private chat (and the database)
+
+        # One flow per user (the flows table); each feature answers only its own (record flows are marked).
+        def asks(typed: str) -> bool:  # a question or a change to a medicine, typed during a guided step
+            return verdict.medication or self.answers.is_question(typed)
+
+        if record is not None and private:
+            triage = self.content.current.triage  # "remind me to stop my tablets" is no medicine's name
+            flow = record.continue_flow(
+                message, text, now, asks=lambda typed: asks(typed) or triage.mentions_medication_change(typed)
             )
+            if flow is not None:
+                return flow
+        if reminders is not None and private:
+            flow = reminders.continue_flow(message, text, now, asks=asks)
             if flow is not None:
                 return flow
             if not verdict.medication and self.content.current.triage.mentions_medication_change(text):
                 verdict = replace(verdict, medication=True)  # "remind me to stop my tablets": the guard
+            if not verdict.medication and record is not None:  # "remind me to take my tablet every day"
+                requests = self.content.current.reminders.grammar.v.request_phrases
+                offer = record.offer_tablet(message, text, requests, now)
+                if offer is not None:
+                    return offer
             if not verdict.medication:
                 offer = reminders.offer(message, text, now)
                 if offer is not None:
@@ -221,6 +240,8 @@ class Assistant:
         audience = self.deps.audience(message.user_id)
         ask = users is not None and storage_ok and not audience and not message.is_group
         replies = self.answers.answer(text, verdict, message.chat_id, now, audience, ask_audience=ask)
+        if record is not None and private:  # "save it for your care team" under "not covered"
+            replies = record.offer_save(message, text, replies, now)
         self.deps.count("questions", now)
         self.deps.count(replies[0].kind.value, now)
         if len(text) > self.settings.max_message_chars:
@@ -342,6 +363,8 @@ class Assistant:
         if isinstance(payload, buttons.Forget) and payload.confirm:
             self.flood.forget(user_id)
             self.answers.forget(chat_id)
+            if self.deps.services.record is not None:
+                self.deps.services.record.forget(user_id)
         return replies
 
     # --- knowledge --------------------------------------------------------------------------------
@@ -359,6 +382,8 @@ class Assistant:
             except Exception as error:  # a bad file must never take the running bot down
                 return self.deps.note("reload_failed", problem=str(error)[:300])
             self.content.current = content
+            gc.collect()  # the old knowledge goes; the new one is frozen like the first (bot.app.freeze_long_lived)
+            gc.freeze()
         knowledge = content.knowledge
         return self.deps.note("reload_done", passages=len(knowledge.passages), terms=len(knowledge.glossary.entries))
 

@@ -17,6 +17,12 @@ INTEGER range reads as 0, which names no row), ``bool`` (``y``/``n``), ``date`` 
     r:ics:<id>              the .ics calendar file          r:tz:<IANA name>     a suggested timezone
     r:plan:<code>           /plan: the schedule variant     r:stop               leave the guided flow
     r:list                  /reminders               au:<w|m>             whose answers: women / men
+    tb:<act>:<YYYY-MM-DD>   a day's tablet: taken / snooze / skip          tb:med / tb:at:<HHMM>   guided /tablet
+    tb:pause:<days>         pause the tablet reminder       tb:start             start the guided /tablet
+    dx:site:<code>          /dexa add: the site
+    dx:skip                 /dexa add: no Z-score / BMD     dx:add               start /dexa add
+    dx:del:<id>             delete (or undo) a DEXA result  dx:remind:<id>       remind of the next scan
+    nq:<token>              save a not-covered question     nt:del:<id>          delete a saved question
 """
 
 from __future__ import annotations
@@ -311,3 +317,99 @@ class ListReminders(CallbackData):
     """Show /reminders."""
 
     prefix = "r:list"
+
+
+# --- the patient's record (bot/record/) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TabletDose(CallbackData):
+    """A tablet reminder's button for one local day: "taken", "snooze" or "skip"."""
+
+    prefix = "tb"
+    action: str
+    day: date
+
+
+@dataclass(frozen=True)
+class TabletMedicine(CallbackData):
+    """Guided /tablet: the suggested medicine (the default name) was chosen."""
+
+    prefix = "tb:med"
+
+
+@dataclass(frozen=True)
+class TabletStart(CallbackData):
+    """Start the guided /tablet (offered under a plain "remind me to take my tablet")."""
+
+    prefix = "tb:start"
+
+
+@dataclass(frozen=True)
+class TabletTime(CallbackData):
+    """Guided /tablet: a suggested time of day, "0800"."""
+
+    prefix = "tb:at"
+    hhmm: str
+
+
+@dataclass(frozen=True)
+class TabletPause(CallbackData):
+    """Pause the tablet reminder for some days."""
+
+    prefix = "tb:pause"
+    days: int
+
+
+@dataclass(frozen=True)
+class DexaSite(CallbackData):
+    """/dexa add: the site of the result (a site code)."""
+
+    prefix = "dx:site"
+    code: str
+
+
+@dataclass(frozen=True)
+class DexaSkip(CallbackData):
+    """/dexa add: the optional value asked for is not on the report."""
+
+    prefix = "dx:skip"
+
+
+@dataclass(frozen=True)
+class DexaAdd(CallbackData):
+    """Start /dexa add."""
+
+    prefix = "dx:add"
+
+
+@dataclass(frozen=True)
+class DexaDelete(CallbackData):
+    """Delete (or undo) one DEXA result."""
+
+    prefix = "dx:del"
+    id: int
+
+
+@dataclass(frozen=True)
+class DexaRemind(CallbackData):
+    """Set a reminder for the next scan, at the articles' interval after this result's scan."""
+
+    prefix = "dx:remind"
+    id: int
+
+
+@dataclass(frozen=True)
+class SaveQuestion(CallbackData):
+    """Keep the question just asked (held in memory under this token) for the care team."""
+
+    prefix = "nq"
+    token: str
+
+
+@dataclass(frozen=True)
+class DeleteNote(CallbackData):
+    """Delete one saved question."""
+
+    prefix = "nt:del"
+    id: int

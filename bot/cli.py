@@ -52,7 +52,7 @@ def ask_json(replies: Sequence[Reply]) -> dict[str, Any]:
                 },
             )
     kind = replies[0].kind.value if replies else "no_match"
-    if kind not in {"answer", "no_match", "urgent", "medication", "small_talk"}:
+    if kind not in {"answer", "no_match", "urgent", "medication", "missed_dose", "small_talk"}:
         kind = "no_match"  # an empty message or another language: nothing was answered
     return {"kind": kind, "text": "\n\n".join(r.plain_text for r in replies), "passages": list(passages.values())}
 

@@ -101,7 +101,8 @@ OPTIONS: tuple[Option, ...] = (
            env="PATIENT_BOT_WEBHOOK_SECRET"),
     Option("health_port", "int", 8080, "port of GET /healthz; 0 turns it off", minimum=0, maximum=65535),
     Option("console_files_dir", "path", None,
-           "where the console chat saves files such as /calendar's .ics (default: console-files beside the database)"),
+           "where the console chat saves files such as /calendar's .ics and the record's pictures, a folder per "
+           "user that /forget deletes (default: console-files beside the database)"),
     Option("health_check_seconds", "float", 10.0,
            "how often the database is probed with a real write (and the webhook checked) for /healthz", minimum=0.2),
     Option("lease_seconds", "float", 30.0,

@@ -2,7 +2,8 @@
 
 ``load_content(root)`` reads and validates every content file of ``knowledge/`` (articles and their
 passages, glossary, vocabularies, safety texts, red flags, context rules and the safety classifier,
-fixed texts and the command table, reminder texts and the monitoring plan); a problem is a
+fixed texts and the command table, reminder texts and the monitoring plan, the record's texts and the
+DEXA categories checked against the articles); a problem is a
 ``KnowledgeError`` naming the file and the entry, and nothing is half-loaded. ``ContentRef`` holds the
 content in use: readers take ``ref.current`` at each use, and a reload replaces it in one assignment,
 so a message is always served by one consistent version.
@@ -16,6 +17,9 @@ from pathlib import Path
 from bot.conversation.acts import ConversationActs
 from bot.errors import KNOWLEDGE_SETTING, KnowledgeError
 from bot.knowledge.base import KnowledgeBase
+from bot.record.bone import load_bone
+from bot.record.context import RecordContent
+from bot.record.texts import load_record_texts
 from bot.reminders.context import ReminderContent
 from bot.reminders.monitoring import load_plan
 from bot.reminders.texts import load_reminder_texts
@@ -37,6 +41,7 @@ class Content:
     safety: SafetyTexts
     triage: Triage
     acts: ConversationActs
+    record: RecordContent
 
 
 def check_folder(root: Path) -> None:
@@ -69,7 +74,14 @@ def load_content(root: Path) -> Content:
     triage = Triage.load(root, frozenset(knowledge.english))
     acts = ConversationActs(TextModel.load(root / "models" / "router.npz"))
     texts = Texts.load(root / "messages.yaml")
-    return Content(knowledge, texts, reminders, SafetyTexts.load(root / "safety.yaml"), triage, acts)
+    safety = SafetyTexts.load(root / "safety.yaml")
+    record = RecordContent(
+        texts=load_record_texts(root / "record.yaml"),
+        bone=load_bone(root / "dexa.yaml", knowledge.passages, titles),
+        disclaimer=safety.disclaimer_short,
+        missed_dose=safety.missed_dose,
+    )
+    return Content(knowledge, texts, reminders, safety, triage, acts, record)
 
 
 class ContentRef:

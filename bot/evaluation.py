@@ -5,11 +5,13 @@ MRR@3, the share of no-match questions answered honestly, answerable questions w
 recall and false alarms, and the medication guard's recall. Safety files (``text``; ``kind`` urgent |
 near_miss | medication | ordinary, with ``concept``, ``where``, ``context``) report triage: urgent recall
 overall, per concept and per placement, near misses and ordinary messages flagged urgent (per
-context), medication recall and false guards. Glossary files (``query``/``expect_term``) report
-accuracy. All go through exactly the code paths the bot uses (``Assistant.ask``, ``Glossary.lookup``).
-A plain list of questions (a text file, one per line, or a YAML list of strings) is not scored: its
-answers are printed. Every item is validated first; a bad one is an ``EvalFileError`` naming the file
-and the item. Ranks are numbered from 1 (the first passage shown).
+context), medication recall and false guards; a safety item may also say ``missed_dose: true|false``
+(is it a question or account of a missed dose?), scored as ``missed_dose_recall`` and
+``missed_dose_false_alarms`` (the fixed missed-dose reply given, or not). Glossary files
+(``query``/``expect_term``) report accuracy. All go through exactly the code paths the bot uses
+(``Assistant.ask``, ``Glossary.lookup``). A plain list of questions (a text file, one per line, or a YAML
+list of strings) is not scored: its answers are printed. Every item is validated first; a bad one is an
+``EvalFileError`` naming the file and the item. Ranks are numbered from 1 (the first passage shown).
 """
 
 from __future__ import annotations
@@ -143,6 +145,8 @@ def _item_problem(kind: str, item: Any) -> str:
         return "'expect_any' must be a list of phrases"
     if kind == "messages" and item["kind"] == "answer" and not expect:
         return "an answer item needs 'expect_any' (phrases a right passage contains)"
+    if "missed_dose" in item and not isinstance(item["missed_dose"], bool):
+        return "'missed_dose' must be true or false"
     return ""
 
 
@@ -316,11 +320,16 @@ def evaluate_safety(assistant: Assistant, items: Sequence[Mapping[str, Any]]) ->
             tally("medication_recall", guarded)
         elif kind != "urgent":
             tally("non_medication_flagged_medication", guarded)
+        if "missed_dose" in item:
+            said = ReplyKind.MISSED_DOSE in kinds
+            tally("missed_dose_recall" if item["missed_dose"] else "missed_dose_false_alarms", said)
+            ok = ok and said == bool(item["missed_dose"])
         if not ok:
             got = replies[0].kind.value + (" + medication guard" if guarded and not urgent else "")
             report.failures.append({"id": item.get("id", ""), "question": item["text"], "kind": kind, "got": got})
     order = ["urgent_recall", "near_miss_flagged_urgent", "ordinary_flagged_urgent", "medication_recall"]
-    names = [*order, "non_medication_flagged_medication", *sorted(n for n in tallies if n not in order and "." in n)]
+    extra = ["non_medication_flagged_medication", "missed_dose_recall", "missed_dose_false_alarms"]
+    names = [*order, *extra, *sorted(n for n in tallies if n not in order and "." in n)]
     report.metrics = {name: _ratio(*tallies[name]) for name in names if name in tallies}
     report.sizes = {name: tallies[name][1] for name in names if name in tallies}
     report.counts.update({name: tallies[name][1] for name in tallies if "." in name})

@@ -97,6 +97,8 @@ class ReplyKind(StrEnum):
     INFO = "info"  # /start, /help, /privacy, /disclaimer and other fixed texts
     SMALL_TALK = "small_talk"  # greetings, thanks, "are you a bot?": conversation, never a passage
     REMINDER = "reminder"  # reminder confirmations, lists, due notices
+    RECORD = "record"  # the patient's own record: tablets, DEXA results, questions, summary, export
+    MISSED_DOSE = "missed_dose"  # the fixed "follow the leaflet or ask your pharmacist" reply
     ERROR = "error"  # a kind message about bad input
 
 
@@ -134,13 +136,27 @@ class Button:
     private_start: str | None = None
 
 
+class AttachmentKind(StrEnum):
+    """How a channel should show a file: as a picture, or as a document to open or save."""
+
+    DOCUMENT = "document"
+    PHOTO = "photo"
+
+
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a reply (e.g. an .ics calendar)."""
+    """A file sent with a reply (an .ics calendar, a chart, a PDF, a zip).
+
+    ``caption``: a short line shown with the file (Telegram allows 1,024 characters). ``alt_text``: the
+    picture's content as text, for a channel that cannot show pictures (the console prints it).
+    """
 
     filename: str
     content: bytes
     mime_type: str
+    kind: AttachmentKind = AttachmentKind.DOCUMENT
+    caption: str = ""
+    alt_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,10 @@ class ReplyComposer:
             return [self.guard()]
         return [self.guard(shown), self.answer(replace(result, hits=shown), ReplyKind.MEDICATION)]
 
+    def missed_dose(self) -> Reply:
+        """Return the fixed missed-dose reply (safety.yaml): the articles do not cover missed doses."""
+        return Reply(ReplyKind.MISSED_DOSE, (Block(self.safety.missed_dose), self.footer()))
+
     def guard(self, passages: tuple[Hit, ...] = ()) -> Reply:
         """Return the talk-to-your-prescriber guard on its own."""
         texts = self.safety

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,21 @@ def button_data(message: dict[str, Any]) -> list[str]:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[RunningBot]:
-    """Start the fake server and the real bot polling it; stop both cleanly afterwards."""
+async def running_bot(
+    tmp_path: Path, *, clock: Callable[[], datetime] | None = None, poll_seconds: float | None = None, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Start the fake server and the real bot polling it; stop both cleanly afterwards.
+
+    ``clock``: the time the whole bot reads (messages, buttons, the delivery loop); ``poll_seconds``: how
+    often its delivery loop looks for due rows (15 s in production).
+    """
     async with FakeTelegramServer() as tg:
         settings = Settings(
             telegram_token=tg.token,
             telegram_api_base_url=f"{tg.url}/bot",
             knowledge_dir=KNOWLEDGE,
             database=tmp_path / "bot.sqlite3",
+            console_files_dir=tmp_path / "files",
             health_port=0,
             admin_ids=(ADMIN,),
             # The fake server enforces no per-chat limit unless a test asks for one (tests/test_pacing.py),
@@ -96,7 +104,9 @@ async def running_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[Running
             telegram_chat_seconds=0.0,
         )
         settings = replace(settings, **overrides)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, clock=clock) if clock is not None else build_runtime(settings)
+        if poll_seconds is not None:
+            runtime.poll_seconds = poll_seconds
         assert runtime.acquire_lease() is None  # as `patient-bot run` does, before any call to Telegram
         app = build_application(settings, runtime)
         async with app:

@@ -66,7 +66,7 @@ def test_run_without_token_and_without_a_terminal_fails_with_one_line(tmp_path: 
 
 def test_calendar_files_go_to_the_stated_folder_not_the_current_one(tmp_path: Path) -> None:
     out = _chat(tmp_path, ["/start", "1", "/remind 2027-03-14 DEXA scan", "/calendar 1"])
-    folder = tmp_path / "console-files"  # beside the database (console_files_dir changes it)
+    folder = tmp_path / "console-files" / "1"  # beside the database (console_files_dir changes it), per user
     assert f"saved {folder}" in out and [p.suffix for p in folder.iterdir()] == [".ics"]
     assert not list(tmp_path.glob("*.ics"))
 
@@ -98,3 +98,19 @@ def test_did_you_mean_buttons_are_numbered_choices_in_the_console(tmp_path: Path
     assert "may fit better" in out and "[1] › " in out
     after = out.rsplit("[1] › ", 1)[1]
     assert "MORE FROM THE ARTICLES" in after and "From: " in after  # "1" opened the offered passage
+
+
+def test_pictures_and_files_go_to_the_users_folder_with_a_text_version_and_forget_removes_them(tmp_path: Path) -> None:
+    lines = ["/start", "1", "/tablet 08:00", "/tablets", "1", "/tablets", "/dexa 2026-03-14 hip -1.2", "/dexa",
+             "/export", "/forget", "1"]
+    out = _chat(tmp_path, lines, "--user-id", "321")
+    folder = tmp_path / "console-files" / "321"  # beside the database, a folder per user
+    for name in ("tablets-", "dexa-", "my-record-"):
+        assert f"saved {folder}/{name}" in out, name
+    assert "One line per week, Monday first" in out and "[picture: tablets-" in out  # the text version
+    assert "deleted" in out
+    assert not folder.exists()  # /forget removed every file the console wrote for this user
+    rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(
+        "SELECT (SELECT COUNT(*) FROM doses) + (SELECT COUNT(*) FROM dexa_results) + (SELECT COUNT(*) FROM tablet_schedules)"
+    ).fetchone()
+    assert rows == (0,)

@@ -568,13 +568,116 @@ def test_flood_by_button_presses_is_warned_before_muting(runtime: Runtime) -> No
     assert any("very quickly" in f"{reply.plain_text} {reply.notice or ''}" for reply in crossing), crossing
 
 
+# --- the patient's record --------------------------------------------------------------------------
+
+
+def test_tablet_reminder_guided_then_changed_paused_resumed_and_stopped(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/tablet", sees("Which medicine", kinds="record", buttons=["tb:med", "r:stop"])),
+        (("tap", "anastrozole"), sees("What time", kinds="record", buttons=["tb:at:0800", "tb:at:2000", "r:stop"])),
+        ("quarter past eight", sees("couldn't read", kinds="error")),
+        ("8:15am", sees("Daily tablet reminder set", "anastrozole, every day at 08:15 (Europe/London)",
+                        "Next reminder: Monday 23 November 2026 at 08:15", kinds="record")),
+        ("/tablet", sees("Your daily tablet reminder", "08:15", "/tablet_pause 7", kinds="record")),
+        ("/tablet_time 20:00", sees("now comes every day at 20:00", "Sunday 22 November 2026 at 20:00", kinds="record")),
+        ("/tablet_time", sees("Please add the new time", kinds="error")),
+        ("/tablet_pause", sees("how many days", kinds="record", buttons=["tb:pause:1", "tb:pause:7"])),
+        (("tap", "3 days"), sees("resume on Wednesday 25 November 2026 at 20:00", kinds="record")),
+        ("/tablet_pause soon", sees("from 1 to 90", kinds="error")),
+        ("/tablet_resume", sees("Pause ended", "Sunday 22 November 2026 at 20:00", kinds="record")),
+        ("/tablet_resume", sees("isn't paused", kinds="record")),
+        ("/tablet_stop", sees("Stopped", "/forget", kinds="record")),
+        ("/tablet_stop", sees("no daily tablet reminder", kinds="record")),
+        ("/tablet 7am letrozole", sees("Letrozole".lower(), "07:00", kinds="record")),
+        ("/tablet 31:99", sees("couldn't read", kinds="error")),
+    ])
+
+
+def test_a_plain_request_for_a_daily_tablet_reminder_is_offered_one(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("can you remind me to take my anastrozole every morning", sees("every day at the same time", "/tablet 08:00",
+                                                                        kinds="record", buttons=["tb:start"])),
+        (("tap", "Set a daily tablet reminder"), sees("Which medicine", kinds="record", buttons=["tb:med"])),
+        ("remind me to stop my tablets", sees("talk to your prescriber", absent=["every day at the same time"])),
+    ])
+
+
+def test_tablets_before_and_after_recording_today(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/tablets", sees("Nothing is recorded yet", kinds="record", no_buttons=True)),
+        ("/tablet 08:00", sees("Daily tablet reminder set", kinds="record")),
+        ("/tablets", sees("Last 7 days: nothing recorded.", "Today: nothing recorded.", kinds="record",
+                          buttons=["tb:taken:2026-11-22", "tb:skip:2026-11-22"])),
+        (("tap", "Taken"), sees("Sunday 22 November 2026: recorded as taken", kinds="record")),
+        ("/tablets", sees("Last 7 days: 100% taken (1 of 1 recorded days", "Today: taken.", kinds="record",
+                          no_buttons=True, file="2026-11-22.png")),
+    ])
+
+
+def test_dexa_one_line_guided_list_and_undo(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/dexa", sees("No DEXA results recorded yet", "/dexa add", kinds="record", buttons=["dx:add"])),
+        ("/dexa 2026-03-14 lumbar spine -2.7", sees("Lumbar spine: T-score -2.7", "osteoporosis (weakened bones)",
+                                                    "From: How anastrozole affects bone density", "every 1-2 years",
+                                                    kinds="record", buttons=["dx:del:", "dx:remind:"])),
+        (("tap", "Undo"), sees("Deleted the result of Saturday 14 March 2026", kinds="record")),
+        ("/dexa 2026-03-14 lumbar spine -9", sees("outside what a scan report shows", kinds="error")),
+        (("press", "dx:add"), sees("When was the scan", kinds="record")),
+        ("yesterday", sees("Which site", kinds="record", buttons=["dx:site:lumbar_spine", "dx:site:forearm"])),
+        (("tap", "Total hip"), sees("T-score for the Total hip", kinds="record")),
+        ("-0.7", sees("Z-score", kinds="record", buttons=["dx:skip"])),
+        (("tap", "Skip"), sees("BMD", kinds="record")),
+        (("tap", "Skip"), sees("Total hip: T-score -0.7", "name none for -0.7", kinds="record")),
+        ("/dexa", sees("Your DEXA results (1)", "Total hip: T-score -0.7", kinds="record", file=".png")),
+    ])
+
+
+def test_notes_and_saving_a_question_the_articles_do_not_cover(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/note", sees("No saved questions yet", kinds="record")),
+        ("/note Should I have a vitamin D test?", sees("Saved for your care team", kinds="record")),
+        ("can i get a tattoo while im on arimidex", sees("don't cover that", kinds="no_match", buttons=["nq:"])),
+        (("tap", "Save it for your care team"), sees("Saved for your care team: “can i get a tattoo", kinds="record")),
+        (("press", "nq:0badc0de"), sees("no longer have that question", kinds="error")),  # kept once, then gone
+        ("/note", sees("Questions for your care team (2)", "vitamin D test", "tattoo", kinds="record",
+                       buttons=["nt:del:"])),
+        (("tap", "Delete #1"), sees("Deleted question #1", kinds="record")),
+        ("/note " + "x" * 501, sees("500 characters", kinds="error")),
+    ])
+
+
+def test_summary_and_export_send_files(bot: Runtime) -> None:
+    verify_dialog(bot, ALICE, [
+        ("/export", sees("nothing in your record yet", kinds="record")),
+        ("/note Ask about calcium", sees("Saved", kinds="record")),
+        ("/summary", sees("Your summary for your next appointment", "PDF", kinds="record record",
+                          file=".pdf")),
+        ("/export", sees("CSV files in a zip", kinds="record", file=".zip")),
+    ])
+
+
+def test_record_commands_answer_only_in_a_private_chat(bot: Runtime) -> None:
+    group = Incoming(ALICE, -100123, "/tablets", is_group=True, addressed_to_bot=True)
+    [reply] = bot.assistant.handle(group, NOW)
+    assert "private chat" in reply.plain_text and reply.attachment is None
+    [pressed] = bot.assistant.handle_button(ALICE, -100123, "tb:taken:2026-11-22", NOW)
+    assert "private chat" in pressed.plain_text
+
+
+def test_record_commands_without_a_database_say_so(assistant: Assistant) -> None:
+    verify_dialog(assistant, ALICE, [
+        ("/tablets", sees("not available right now", kinds="info")),
+        ("/summary", sees("not available right now", kinds="info")),
+    ])
+
+
 # --- coverage of the command table -------------------------------------------------------------------
 
 
 def test_every_command_has_a_dialog() -> None:
     """Each command and alias of knowledge/messages.yaml is typed in at least one dialog above."""
     source = Path(__file__).read_text(encoding="utf-8")
-    typed = set(re.findall(r'\("/([a-z]+)\b', source))
+    typed = set(re.findall(r'\("/([a-z_]+)\b', source))
     names = {name for command in Texts.load(KNOWLEDGE / "messages.yaml").commands for name in (command.name, *command.aliases)}
     assert names <= typed, f"commands without a dialog: {sorted(names - typed)}"
 

@@ -89,6 +89,18 @@ SAMPLES: list[tuple[CallbackData, str]] = [
     (buttons.StopFlow(), "r:stop"),
     (buttons.ListReminders(), "r:list"),
     (buttons.AudienceChoice("w"), "au:w"),
+    (buttons.TabletDose("taken", date(2026, 11, 22)), "tb:taken:2026-11-22"),
+    (buttons.TabletMedicine(), "tb:med"),
+    (buttons.TabletStart(), "tb:start"),
+    (buttons.TabletTime("0800"), "tb:at:0800"),
+    (buttons.TabletPause(7), "tb:pause:7"),
+    (buttons.DexaSite("lumbar_spine"), "dx:site:lumbar_spine"),
+    (buttons.DexaSkip(), "dx:skip"),
+    (buttons.DexaAdd(), "dx:add"),
+    (buttons.DexaDelete(3), "dx:del:3"),
+    (buttons.DexaRemind(3), "dx:remind:3"),
+    (buttons.SaveQuestion("1f2e3d4c"), "nq:1f2e3d4c"),
+    (buttons.DeleteNote(5), "nt:del:5"),
 ]
 
 

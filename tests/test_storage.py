@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot.reminders.repository import ReminderRepository
-from bot.storage import MIGRATIONS, Counters, Database, FlowRepository, Privacy, UserRepository, from_db_time, to_db_time
+from bot.storage import (
+    MIGRATIONS,
+    USER_TABLES,
+    Counters,
+    Database,
+    FlowRepository,
+    Privacy,
+    UserRepository,
+    from_db_time,
+    to_db_time,
+)
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -148,12 +158,13 @@ def test_forget_user_leaves_no_row_naming_the_user(db: Database) -> None:
         FlowRepository(db).set(user_id, "{}", NOW)
         UserRepository(db).accept_disclaimer(user_id, NOW)
     tables = _user_columns(db)
-    assert set(tables) == {"users", "reminders", "deliveries", "flows"}  # update forget_user if this grows
+    assert set(tables) == set(USER_TABLES)  # forget_user erases every table with a user_id column
     deleted = Privacy(db).forget_user(1)
     assert deleted == 1 + 2 + 6 + 1
     for table, column in tables.items():
         assert db.query(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (1,))[0][0] == 0, table
-        assert db.query(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (2,))[0][0] > 0, table
+        if table in {"users", "reminders", "deliveries", "flows"}:  # the record's tables: tests/test_record_*.py
+            assert db.query(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (2,))[0][0] > 0, table
     assert db.query("SELECT COUNT(*) FROM deliveries WHERE chat_id = 1")[0][0] == 0
     assert Privacy(db).forget_user(1) == 0
 
@@ -187,3 +198,25 @@ def test_sqlite_file_is_plain_sqlite(db: Database) -> None:
         assert conn.execute("SELECT user_id FROM users").fetchall() == [(7,)]
     finally:
         conn.close()
+
+
+def test_forget_user_erases_the_record_and_the_users_files(db: Database, tmp_path: Path) -> None:
+    from bot.record.dexa import DexaRepository
+    from bot.record.notes import NoteRepository
+    from bot.record.tablets import DoseStatus, TabletRepository
+    from bot.storage import UserFiles
+
+    files = UserFiles(tmp_path / "files")
+    for user_id in (1, 2):
+        UserRepository(db).upsert(user_id, user_id, NOW)
+        TabletRepository(db).set(user_id=user_id, chat_id=user_id, medicine="anastrozole", at=time(8), timezone="UTC", now=NOW)
+        TabletRepository(db).record(user_id, NOW.date(), DoseStatus.TAKEN, NOW)
+        DexaRepository(db).add(user_id, NOW.date(), "total_hip", -1.2, None, None, NOW)
+        NoteRepository(db).add(user_id, "a question", NOW)
+        files.save(user_id, "summary.pdf", b"%PDF-")
+    assert Privacy(db, files).forget_user(1) == 1 + 1 + 1 + 1 + 1 + 1 + 1  # delivery, schedule, dose, result, note, user, file
+    for table in USER_TABLES:
+        assert db.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 1")[0][0] == 0, table
+    assert not files.folder(1).exists() and files.folder(2).exists()
+    assert DexaRepository(db).results(2) and NoteRepository(db).notes(2)
+    assert files.save(3, "../../etc/passwd", b"x") == tmp_path / "files" / "3" / "passwd"  # no way out of the folder

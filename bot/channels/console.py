@@ -1,9 +1,12 @@
 """The console channel: the same assistant as Telegram, as a chat in the terminal.
 
 Renders replies as plain text; buttons become numbered choices the user can type ("2" presses the
-second button of the last reply that had buttons). With piped stdin it reads one message per line,
-prints the replies and exits at the end of input, so it can be scripted. Reminders that fall due while
-the chat is open are printed by the same delivery loop that serves Telegram.
+second button of the last reply that had buttons). Files and pictures (a calendar, a chart, a PDF,
+a zip) are written to the user's folder under ``console_files`` (``UserFiles``: /forget deletes it) and
+the path is printed; a picture's text version is printed too, since a terminal cannot show it. With
+piped stdin it reads one message per line, prints the replies and exits at the end of input, so it can
+be scripted. Reminders that fall due while the chat is open are printed by the same delivery loop that
+serves Telegram.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
-from bot.models import Button, Incoming, Reply, Style
+from bot.models import AttachmentKind, Button, Incoming, Reply, Style
+from bot.storage.files import UserFiles
 
 if TYPE_CHECKING:  # the runtime is built only when a chat starts (keeps `render_plain` imports light)
     from bot.app import Runtime
@@ -50,7 +54,8 @@ def render_plain(reply: Reply, first_number: int = 1) -> str:
         for button in row:
             choices.append(f"  [{first_number + len(choices)}] {button.label}")
     if reply.attachment is not None:
-        choices.append(f"  [file: {reply.attachment.filename}, {len(reply.attachment.content)} bytes]")
+        kind = "picture" if reply.attachment.kind is AttachmentKind.PHOTO else "file"
+        choices.append(f"  [{kind}: {reply.attachment.filename}, {len(reply.attachment.content)} bytes]")
     if choices:
         lines.append("\n".join(choices))
     return "\n\n".join(line for line in lines if line)
@@ -59,14 +64,19 @@ def render_plain(reply: Reply, first_number: int = 1) -> str:
 class ConsoleSession:
     """One console user's conversation: routes lines to the assistant and remembers shown buttons."""
 
-    def __init__(self, runtime: Runtime, user_id: int, out: TextIO, attachments_dir: Path | None = None) -> None:
-        """Wrap a runtime (assistant + services) for one user writing to ``out``."""
+    def __init__(self, runtime: Runtime, user_id: int, out: TextIO, files: UserFiles | None = None) -> None:
+        """Wrap a runtime (assistant + services) for one user writing to ``out``; files are saved in ``files``."""
         self.runtime = runtime
         self.assistant = runtime.assistant
         self.user_id = user_id
         self.out = out
         self.buttons: list[Button] = []
-        self.attachments_dir = attachments_dir
+        self.files = files
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder this user's files are saved in, if the session saves files."""
+        return self.files.folder(self.user_id) if self.files is not None else None
 
     def show(self, replies: list[Reply]) -> None:
         """Print replies; the buttons of this batch become the numbered choices."""
@@ -74,11 +84,13 @@ class ConsoleSession:
         for reply in replies:
             self.out.write(render_plain(reply, first_number=len(shown) + 1) + "\n\n")
             shown.extend(button for row in reply.buttons for button in row)
-            if reply.attachment is not None and self.attachments_dir is not None:
-                self.attachments_dir.mkdir(parents=True, exist_ok=True)
-                path = self.attachments_dir / reply.attachment.filename
-                path.write_bytes(reply.attachment.content)
-                self.out.write(f"  saved {path}\n\n")
+            attachment = reply.attachment
+            if attachment is not None:
+                if attachment.kind is AttachmentKind.PHOTO and attachment.alt_text:
+                    self.out.write(textwrap.indent(attachment.alt_text, "  ") + "\n\n")
+                if self.files is not None:
+                    path = self.files.save(self.user_id, attachment.filename, attachment.content)
+                    self.out.write(f"  saved {path}\n\n")
         if shown:
             self.buttons = shown
         self.out.flush()
@@ -113,10 +125,10 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
     from bot.app import build_runtime
 
     runtime = build_runtime(settings)
-    # Files (a /calendar .ics) go to one stated folder, never into whatever folder the chat was started in.
-    session = ConsoleSession(runtime, user_id, out, attachments_dir=settings.console_files.resolve())
+    # Files (a /calendar .ics, the record's pictures) go to the stated folder, a folder per user.
+    session = ConsoleSession(runtime, user_id, out, files=runtime.files)
     if notice:
-        out.write(runtime.assistant.texts.get("console_notice", files=session.attachments_dir) + "\n\n")
+        out.write(runtime.assistant.texts.get("console_notice", files=session.folder) + "\n\n")
     interactive = stdin.isatty()
     # A running Telegram bot holds the database's lease: then this chat works on the same data but leaves
     # reminder delivery to that bot (their notices are for Telegram, not for this console).
@@ -132,7 +144,7 @@ async def _chat(settings: Settings, stdin: TextIO, out: TextIO, user_id: int, no
             if not line:
                 break
             if line.strip():
-                session.feed(line.rstrip("\n"), _now())
+                session.feed(line.rstrip("\n"), runtime.clock())
     finally:
         await runtime.stop()
     return 0

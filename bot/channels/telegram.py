@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
@@ -43,8 +42,8 @@ from bot.app import Runtime
 from bot.assistant import Record
 from bot.channels.control import remove_pid, write_pid
 from bot.channels.health import start_health_server
-from bot.channels.telegram_html import render_reply
-from bot.channels.telegram_outbox import Outbox, keyboard
+from bot.channels.telegram_html import MAX_CAPTION, render_reply
+from bot.channels.telegram_outbox import Outbox, caption_html, keyboard
 from bot.channels.telegram_pacing import ChatPacer, PacedRateLimiter
 from bot.channels.telegram_updates import DurableUpdateQueue, UpdateWork
 from bot.channels.telegram_webhook import WebhookWatch
@@ -52,16 +51,12 @@ from bot.channels.telegram_webhook_server import WebhookServer
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.logs import user_ref
-from bot.models import Incoming, Reply
+from bot.models import Attachment, AttachmentKind, Incoming, Reply
 
 log = logging.getLogger("bot.telegram")
 SEND_CONNECTIONS = 8
 POOL_TIMEOUT = 30.0  # seconds a send may wait for a free connection before it counts as a network error
 OUTBOX_GRACE = 3.0  # seconds, at stop, for the outbox's messages in hand (the rest waits for the next start)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def send_replies(
@@ -81,23 +76,44 @@ async def send_replies(
 
 
 async def _send_replies(bot: Any, chat_id: int, replies: list[Reply], pressed: Message | None) -> None:
+    """Send the replies (see ``send_replies``).
+
+    A file goes as a photo (``AttachmentKind.PHOTO``) or a document, with the reply's text as its caption
+    when that fits Telegram's 1,024 characters; otherwise the text goes first and the file follows with
+    its own short caption.
+    """
+    username = getattr(bot, "username", None)
     for reply in replies:
+        attachment = reply.attachment
+        if attachment is not None and not reply.edit:
+            captions = render_reply(reply, limit=MAX_CAPTION)
+            if len(captions) == 1:
+                only = captions[0]
+                await _send_file(bot, chat_id, attachment, only.html, keyboard(only.buttons, username))
+                continue
         messages = render_reply(reply)
         if reply.edit and pressed is not None and len(messages) == 1:
             try:
                 only = messages[0]
-                markup = keyboard(only.buttons, getattr(bot, "username", None))
+                markup = keyboard(only.buttons, username)
                 await pressed.edit_text(only.html, parse_mode=ParseMode.HTML, reply_markup=markup)
                 continue
             except BadRequest as error:  # "message is not modified" or too old to edit: send anew
                 log.info("edit failed, sending instead", extra={"event": "edit_failed", "error": type(error).__name__})
         for message in messages:
-            markup = keyboard(message.buttons, getattr(bot, "username", None))
+            markup = keyboard(message.buttons, username)
             await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
-        if reply.attachment is not None:
-            await bot.send_document(
-                chat_id, document=reply.attachment.content, filename=reply.attachment.filename
-            )
+        if attachment is not None:
+            await _send_file(bot, chat_id, attachment, caption_html(attachment.caption), None)
+
+
+async def _send_file(bot: Any, chat_id: int, attachment: Attachment, caption: str | None, markup: Any) -> None:
+    if attachment.kind is AttachmentKind.PHOTO:
+        await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename, caption=caption,
+                             parse_mode=ParseMode.HTML, reply_markup=markup)
+    else:
+        await bot.send_document(chat_id, document=attachment.content, filename=attachment.filename, caption=caption,
+                                parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) -> tuple[bool, str]:
@@ -198,7 +214,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if incoming is None:
         context.work.finish(update.update_id)
         return
-    runtime, now = context.runtime, _now()
+    runtime = context.runtime
+    now = runtime.clock()
     if runtime.assistant.is_slow(incoming):  # /reload: built in a worker thread, answers keep flowing
         replies = await asyncio.to_thread(runtime.assistant.handle, incoming, now)
         _log_event("message", incoming, replies, runtime)
@@ -231,7 +248,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     message = query.message if isinstance(query.message, Message) else None
     chat_id = message.chat.id if message is not None else query.from_user.id
-    runtime, now, user_id = context.runtime, _now(), query.from_user.id
+    runtime, user_id = context.runtime, query.from_user.id
+    now = runtime.clock()
     notices: list[str] = []
 
     def compute(record: Record) -> list[Reply]:

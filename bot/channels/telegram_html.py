@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.models import Block, Button, Reply, Style
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024  # a photo's or document's caption, counted like text (after entity parsing)
 MAX_CALLBACK_BYTES = 64
 _TAGS = {
     Style.TITLE: ("<b>", "</b>"),

@@ -34,8 +34,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.channels.telegram_html import render_reply
-from bot.models import Reply
+from bot.channels.telegram_html import MAX_CAPTION, render_reply
+from bot.models import Attachment, AttachmentKind, Block, Reply, ReplyKind
 from bot.storage import Inbox, StorageGuard
 
 log = logging.getLogger("bot.telegram")
@@ -73,6 +73,14 @@ def encode_actions(
     """
     actions: list[Action] = []
     for reply in replies:
+        attachment = reply.attachment
+        if attachment is not None and not reply.edit:
+            captions = render_reply(reply, limit=MAX_CAPTION)
+            if len(captions) == 1:  # the reply's text fits as the file's caption: one message
+                only = captions[0]
+                markup = keyboard(only.buttons, username)
+                actions.append(_file_action(attachment, chat_id, only.html, markup))
+                continue
         messages = render_reply(reply)
         for index, message in enumerate(messages):
             markup = keyboard(message.buttons, username)
@@ -82,12 +90,26 @@ def encode_actions(
             if edit:
                 action["message"] = pressed
             actions.append(action)
-        if reply.attachment is not None:
-            actions.append({
-                "op": "document", "chat": chat_id, "name": reply.attachment.filename,
-                "data": base64.b64encode(reply.attachment.content).decode("ascii"),
-            })
+        if attachment is not None:  # the text went first; the file follows with its own short caption
+            actions.append(_file_action(attachment, chat_id, caption_html(attachment.caption), None))
     return actions
+
+
+def _file_action(attachment: Attachment, chat_id: int, caption: str | None, markup: Any) -> Action:
+    """A photo (``AttachmentKind.PHOTO``: a chart) or a document (.ics, PDF, zip), with its caption."""
+    return {
+        "op": "photo" if attachment.kind is AttachmentKind.PHOTO else "document",
+        "chat": chat_id, "name": attachment.filename,
+        "data": base64.b64encode(attachment.content).decode("ascii"),
+        "caption": caption, "markup": markup.to_dict() if markup is not None else None,
+    }
+
+
+def caption_html(text: str) -> str | None:
+    """Return a file's own caption as escaped HTML within Telegram's 1,024 characters, or None."""
+    if not text.strip():
+        return None
+    return render_reply(Reply(ReplyKind.INFO, (Block(text),)), limit=MAX_CAPTION)[0].html
 
 
 def dump_actions(actions: list[Action]) -> str:
@@ -247,8 +269,13 @@ class Outbox:
 
     async def _call(self, action: Action) -> None:
         chat_id = int(action["chat"])
-        if action["op"] == "document":
-            await self.bot.send_document(chat_id, document=base64.b64decode(action["data"]), filename=action["name"])
+        if action["op"] in ("document", "photo"):
+            content = base64.b64decode(action["data"])
+            extra = {"caption": action.get("caption"), "parse_mode": ParseMode.HTML, "reply_markup": _markup(action)}
+            if action["op"] == "photo":
+                await self.bot.send_photo(chat_id, photo=content, filename=action["name"], **extra)
+            else:
+                await self.bot.send_document(chat_id, document=content, filename=action["name"], **extra)
         elif action["op"] == "edit":
             await self.bot.edit_message_text(
                 action["html"], chat_id=chat_id, message_id=int(action["message"]), parse_mode=ParseMode.HTML,

@@ -1,7 +1,9 @@
 """Answering a message that triage let through: small talk, several questions, follow-ups, an answer
 from the articles, or an honest "not covered".
 
-The order: small talk is answered as conversation (never with a passage); a short follow-up is searched
+The order: a missed dose gets the fixed "follow the leaflet or ask your pharmacist" reply (with the
+medication guard first when it applies), nothing from the articles; small talk is answered as
+conversation (never with a passage); a short follow-up is searched
 together with the chat's previous question (kept in memory a few minutes, never stored); a message with
 several questions is answered part by part (at most three, and it says so); a question gets the best
 passages unless the router or the search says the articles do not cover it. A reply set carries the
@@ -53,6 +55,12 @@ class Answers:
             return [compose.urgent(verdict)]
         if verdict.foreign is not None:  # not read: say so in its language (and guard a medicine change)
             return [compose.foreign(verdict), compose.guard()] if verdict.medication else [compose.foreign(verdict)]
+        if verdict.missed_dose:
+            # The articles do not cover missed doses: the fixed text only, no passages, no advice of ours. The
+            # guard keeps its own rules: when it applies it comes first, as for any change to a medicine.
+            replies = [compose.guard(), compose.missed_dose()] if verdict.medication else [compose.missed_dose()]
+            replies[0] = compose.with_caution(replies[0], verdict)
+            return one_footer(replies)
         acts = self.deps.content.current.acts
         act = acts.read(text)
         previous = self.turns.previous(chat_id, now) if chat_id is not None else None

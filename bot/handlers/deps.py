@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.content import Content, ContentRef
 from bot.knowledge.base import KnowledgeBase
 from bot.models import Block, Reply, ReplyKind
+from bot.record.service import Record
 from bot.reminders.service import Reminders
 from bot.replies import ReplyComposer
 from bot.storage import Counters, Privacy, StorageGuard, UserRepository, is_storage_failure
@@ -21,14 +22,15 @@ from bot.texts import Texts
 
 @dataclass(frozen=True)
 class Services:
-    """The stateful parts, absent for `ask` and `eval`: users, counters, erasure, reminders, and the guard
-    that says whether the database can be written right now."""
+    """The stateful parts, absent for `ask` and `eval`: users, counters, erasure, reminders, the record,
+    and the guard that says whether the database can be written right now."""
 
     users: UserRepository | None = None
     counters: Counters | None = None
     privacy: Privacy | None = None
     reminders: Reminders | None = None
     storage: StorageGuard | None = None
+    record: Record | None = None
 
 
 class Deps:

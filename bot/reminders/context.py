@@ -54,6 +54,10 @@ class ReminderContext:
     db: Database
     content: Callable[[], ReminderContent]
     config: ReminderConfig = field(default_factory=ReminderConfig)
+    # Called (user id, new timezone, now) when a user changes timezone, inside the same transaction, by
+    # other features that schedule in the user's local time (the daily tablet reminder); each returns
+    # how many of its reminders moved.
+    timezone_hooks: list[Callable[[int, str, datetime], int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.users = UserRepository(self.db)

@@ -95,6 +95,10 @@ class ReminderCreation:
             return [ctx.problem(DateProblem("past", day.isoformat(), date=day))]
         return self._create(user, day, state.time, label=str(state.label), kind=str(state.kind), now=now)
 
+    def create(self, user: User, day: date, *, label: str, kind: str, now: datetime) -> list[Reply]:
+        """Create an all-day reminder on ``day`` for ``user`` (another feature's offer, e.g. /dexa's next scan)."""
+        return self._create(user, day, None, label=label, kind=kind, now=now)
+
     def _with_date(
         self, user: User, result: ParsedWhen | DateProblem, *, label: str, kind: str, now: datetime,
         edit: _Edit | None = None,

@@ -33,13 +33,18 @@ Lateness: a row whose ``fire_at`` is more than ``grace`` ago is still sent, with
 late" line, if its event is still ahead; if the event has passed it is marked 'missed'; if a later
 reminder of the same occurrence is also due, only that later one is sent.  When the last delivery of
 a recurring reminder's occurrence ends (sent or missed), the next occurrence is scheduled.
+
+Several tables of messages: the loop sends from every :class:`Outbox` it is given, with one pacing and
+one error policy: the scan reminders' ``deliveries`` (:class:`ScanOutbox`, always first) and, e.g., the
+daily tablet reminders' ``tablet_deliveries`` (``bot/record/outbox.py``). Each outbox owns its SQL and
+what its messages say; the protocol above holds for all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -80,6 +85,72 @@ class Sender(Protocol):
         """Send ``reply``; raise RetryLater / TransientSendError / RecipientBlocked on failure."""
 
 
+class OutboxItem(Protocol):
+    """What the loop reads of a claimed row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def chat_id(self) -> int: ...
+
+    @property
+    def fire_at(self) -> datetime: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+class Outbox(Protocol):
+    """One table of messages to send, in the claim / send / mark protocol of the module docstring."""
+
+    def recover(self, now: datetime, older_than: timedelta = timedelta(0)) -> int:
+        """Re-queue rows left 'sending' (claimed at least ``older_than`` ago); return how many."""
+
+    def sweep(self, now: datetime, grace: timedelta) -> int:
+        """Mark rows that became pointless; return how many."""
+
+    def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Move up to ``limit`` due rows to 'sending' and return them, earliest first."""
+
+    def compose(self, item: OutboxItem, now: datetime, *, late: bool) -> Reply | None:
+        """Return the message of a claimed row, or None when it is pointless now (it is marked missed)."""
+
+    def mark_sent(self, item_id: int, now: datetime) -> None:
+        """Record a row as sent."""
+
+    def mark_failed(self, item_id: int, attempts: int, now: datetime) -> None:
+        """Give up on a row."""
+
+    def mark_missed(self, item_id: int, now: datetime) -> None:
+        """Record a claimed row as missed."""
+
+    def release(self, item_id: int, now: datetime, *, retry_at: datetime, attempts: int | None = None) -> None:
+        """Put a claimed row back to 'pending' until ``retry_at``."""
+
+    def block_user(self, user_id: int, now: datetime) -> int:
+        """The user blocked the bot: cancel what is queued for them; return rows cancelled."""
+
+
+class ScanOutbox(DeliveryQueue):
+    """The scan and blood-test reminders' ``deliveries`` as an :class:`Outbox`."""
+
+    def __init__(self, db: Database, texts: Callable[[], ReminderTexts]) -> None:
+        """Queue over ``db``; notices are worded by the current reminder texts."""
+        super().__init__(db)
+        self.texts = texts
+
+    def compose(self, item: OutboxItem, now: datetime, *, late: bool) -> Reply | None:
+        """Return the reminder notice, or None once its event has passed."""
+        assert isinstance(item, Delivery)
+        if item.event_at <= now:
+            return None  # became pointless while waiting in a retry
+        return views.notice(self.texts(), item, now, late=late)
+
+
 @dataclass
 class DeliveryReport:
     """What one :meth:`DeliveryLoop.run_once` did."""
@@ -113,12 +184,15 @@ class DeliveryLoop:
         backoff_cap: float = 1800.0,
         max_retry_later: int = 5,
         storage: StorageGuard | None = None,
+        outboxes: tuple[Outbox, ...] = (),
     ) -> None:
-        """Deliver from ``db`` through ``sender``; ``storage`` (when given) pauses delivery while the
-        database cannot be written, so no reminder is claimed that could not be marked sent."""
+        """Send from the scan reminders' queue and from ``outboxes``, at most ``max_per_second`` in all;
+        ``storage`` (when given) pauses delivery while the database cannot be written, so no reminder is
+        claimed that could not be marked sent."""
         if max_per_second <= 0 or batch_size <= 0 or max_attempts <= 0:
             raise ValueError("max_per_second, batch_size and max_attempts must be positive")
-        self.store = DeliveryQueue(db)
+        self.store = ScanOutbox(db, texts)
+        self.outboxes: tuple[Outbox, ...] = (self.store, *outboxes)
         self.sender = sender
         self.texts = texts
         self.clock = clock
@@ -138,7 +212,7 @@ class DeliveryLoop:
 
     def recover(self, now: datetime) -> int:
         """At start-up: re-queue rows a crashed run left 'sending' (they will be sent again)."""
-        count = self.store.recover(now)
+        count = sum(outbox.recover(now) for outbox in self.outboxes)
         if count:
             log.warning("re-queued %d deliveries left in flight by a previous run", count)
         return count
@@ -161,48 +235,57 @@ class DeliveryLoop:
         """Send everything due at ``now`` (default: the clock) and return what happened."""
         now = now or self.clock()
         report = DeliveryReport()
-        report.recovered = self.store.recover(now, older_than=self.lease)
-        report.missed += self.store.sweep(now, self.grace)
+        for outbox in self.outboxes:
+            report.recovered += outbox.recover(now, older_than=self.lease)
+            report.missed += outbox.sweep(now, self.grace)
         blocked: set[int] = set()
-        while not self._stopping:
-            batch = self.store.claim(now, self.batch_size)
-            if not batch:
-                break
-            for index, delivery in enumerate(batch):
-                if self._stopping:  # shutting down: hand the unsent rest of the batch back
-                    for rest in batch[index:]:
-                        self.store.release(rest.id, self.clock(), retry_at=now)
+        open_boxes = list(self.outboxes)
+        while open_boxes and not self._stopping:
+            # A batch from each outbox in turn, so a burst in one table never starves another.
+            for outbox in list(open_boxes):
+                batch = outbox.claim(now, self.batch_size)
+                if not batch:
+                    open_boxes.remove(outbox)
+                    continue
+                for index, item in enumerate(batch):
+                    if self._stopping:  # shutting down: hand the unsent rest of the batch back
+                        for rest in batch[index:]:
+                            outbox.release(rest.id, self.clock(), retry_at=now)
+                        break
+                    if item.user_id in blocked:
+                        continue  # already cancelled by block_user
+                    await self._deliver(outbox, item, now, report, blocked)
+                if self._stopping:
                     break
-                if delivery.user_id in blocked:
-                    continue  # already cancelled by block_user
-                await self._deliver(delivery, now, report, blocked)
         return report
 
-    async def _deliver(self, delivery: Delivery, now: datetime, report: DeliveryReport, blocked: set[int]) -> None:
-        if delivery.event_at <= now:
-            self.store.mark_missed(delivery.id, now)  # became pointless while waiting in a retry
+    async def _deliver(
+        self, outbox: Outbox, item: OutboxItem, now: datetime, report: DeliveryReport, blocked: set[int]
+    ) -> None:
+        late = now - item.fire_at > self.grace
+        reply = outbox.compose(item, now, late=late)
+        if reply is None:
+            outbox.mark_missed(item.id, now)
             report.missed += 1
             return
-        late = now - delivery.fire_at > self.grace
-        reply: Reply = views.notice(self.texts(), delivery, now, late=late)
         waits = 0
         while True:
             await self._pace()
             try:
-                await self.sender.send(delivery.chat_id, reply)
+                await self.sender.send(item.chat_id, reply)
             except RetryLater as exc:
                 report.retried += 1
                 waits += 1
                 if waits > self.max_retry_later:
                     retry_at = self.clock() + timedelta(seconds=max(exc.seconds, 0.0))
-                    self.store.release(delivery.id, self.clock(), retry_at=self._after(now, retry_at))
+                    outbox.release(item.id, self.clock(), retry_at=self._after(now, retry_at))
                     return
                 await self.sleep(max(exc.seconds, 0.0))
                 self._next_slot = None  # the pause reset the pacing window
                 continue
             except RecipientBlocked:
-                cancelled = self.store.block_user(delivery.user_id, self.clock())
-                blocked.add(delivery.user_id)
+                cancelled = sum(box.block_user(item.user_id, self.clock()) for box in self.outboxes)
+                blocked.add(item.user_id)
                 report.blocked += 1
                 log.info("recipient blocked the bot; cancelled %d deliveries", cancelled)
                 return
@@ -210,10 +293,10 @@ class DeliveryLoop:
                 raise  # the row stays 'sending' and is re-queued by recover(): at-least-once
             except Exception as exc:
                 if not isinstance(exc, TransientSendError):
-                    log.exception("unexpected error sending delivery %d; treating it as transient", delivery.id)
-                self._transient(delivery, now, report)
+                    log.exception("unexpected error sending delivery %d; treating it as transient", item.id)
+                self._transient(outbox, item, now, report)
                 return
-            self.store.mark_sent(delivery.id, self.clock())
+            outbox.mark_sent(item.id, self.clock())
             report.sent += 1
             report.late += int(late)
             return
@@ -223,14 +306,14 @@ class DeliveryLoop:
         # Strictly after this cycle's "now", so the same cycle can never claim the row again.
         return max(retry_at, now + timedelta(seconds=1))
 
-    def _transient(self, delivery: Delivery, now: datetime, report: DeliveryReport) -> None:
-        attempts = delivery.attempts + 1
+    def _transient(self, outbox: Outbox, item: OutboxItem, now: datetime, report: DeliveryReport) -> None:
+        attempts = item.attempts + 1
         if attempts >= self.max_attempts:
-            self.store.mark_failed(delivery.id, attempts, self.clock())
+            outbox.mark_failed(item.id, attempts, self.clock())
             report.failed += 1
             return
         retry_at = self.clock() + timedelta(seconds=self.backoff(attempts))
-        self.store.release(delivery.id, self.clock(), retry_at=self._after(now, retry_at), attempts=attempts)
+        outbox.release(item.id, self.clock(), retry_at=self._after(now, retry_at), attempts=attempts)
         report.retried += 1
 
     async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 15.0, *, recover: bool = True) -> None:

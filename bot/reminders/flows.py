@@ -90,6 +90,15 @@ class FlowState:
             return None
 
 
+def _other_feature(raw: str) -> bool:
+    """Return True when stored flow text names another feature ("feature": "record"); ours has no such key."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("feature") not in (None, "reminders")
+
+
 def _optional(data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     return None if value is None else str(value)
@@ -109,6 +118,8 @@ class Flows:
         if stored is None:
             return None
         raw, saved_at = stored
+        if _other_feature(raw):
+            return None  # another feature's conversation (e.g. /dexa add): not ours to read or clear
         state = FlowState.from_json(raw)
         if state is None or now - saved_at > self.ttl:
             self.repository.clear(user_id)

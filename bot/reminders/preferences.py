@@ -108,6 +108,7 @@ class Preferences:
         with ctx.db.transaction():
             ctx.users.set_timezone(user.user_id, name, now)
             moved = ctx.reminders.retimezone_user(user.user_id, name, now)
+            moved += sum(hook(user.user_id, name, now) for hook in ctx.timezone_hooks)
         lines = [texts.t("tz_set", tz=name, local_time=texts.format_time(now.astimezone(ZoneInfo(name)).time()))]
         if moved:
             lines.append(texts.t("tz_rescheduled", count=moved))

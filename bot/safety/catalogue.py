@@ -2,10 +2,13 @@
 (``knowledge/medication_changes.yaml``), matched clause by clause with their context.
 
 A catalogue has a ``lexicon`` (named word groups), ``findings`` (a sign: any of some phrases, or all of
-some groups within a window of words, in one clause) and ``concepts`` (each with rules: lists of
-findings that must all be present, affirmed by the context rules, anywhere in the message). Every
-concept names its ``sources``; loading refuses a concept without one, an unknown group, finding or
-source, naming the file and the entry.
+some groups within a window of words, in one clause; with ``ordered``, the groups in the order written,
+each starting at most ``window`` words after the previous one ends) and ``concepts`` (each with rules:
+lists of findings that must all be present, affirmed by the context rules, anywhere in the message).
+A concept may name the context modifiers that rule it out instead (``context: {blocked_by: [negated]}``:
+a missed dose is one whether asked about, in the past or someone else's, but not when denied). Every
+concept names its ``sources``; loading refuses a concept without one, an unknown group, finding,
+modifier or source, naming the file and the entry.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
-from bot.safety.context import Assessment, ContextRules
+from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.phrases import Corrector, Phrase, PhraseIndex, Span, Tokens, clauses, phrase
 from bot.yamlfile import read_knowledge_yaml
 
@@ -36,11 +39,14 @@ class Finding:
     any: tuple[Phrase, ...] = ()
     all: tuple[tuple[Phrase, ...], ...] = ()
     window: int = DEFAULT_WINDOW
+    ordered: bool = False  # the groups in order, each at most ``window`` words after the previous one's end
 
     def spans(self, phrases: Mapping[Phrase, list[Span]]) -> list[Span]:
         """Return where this finding occurs in a clause, given the spans of the phrases found there."""
         found = [span for p in self.any for span in phrases.get(p, ())]
-        if self.all:
+        if self.all and self.ordered:
+            found.extend(self._ordered(phrases))
+        elif self.all:
             groups = [[span for p in group for span in phrases.get(p, ())] for group in self.all]
             if all(groups):
                 anchor, *others = groups
@@ -56,6 +62,19 @@ class Finding:
                         found.append(Span(min(s.start for s in picks), max(s.end for s in picks), used))
         return found
 
+    def _ordered(self, phrases: Mapping[Phrase, list[Span]]) -> list[Span]:
+        """Chains of one span per group, in order, with at most ``window`` words between neighbours."""
+        groups = [sorted((span for p in group for span in phrases.get(p, ())), key=lambda s: s.start) for group in self.all]
+        chains: list[list[Span]] = [[span] for span in groups[0]]
+        for group in groups[1:]:
+            chains = [
+                [*chain, nxt]
+                for chain in chains
+                for nxt in group
+                if nxt.start > chain[-1].end and nxt.start - chain[-1].end - 1 <= self.window
+            ][:50]
+        return [Span(c[0].start, c[-1].end, frozenset(i for s in c for i in s.used)) for c in chains]
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -66,8 +85,12 @@ class Concept:
     sources: tuple[str, ...]
     rules: tuple[tuple[str, ...], ...]
     caution: tuple[str, ...] = ()
+    kind: str = ""  # the key its rules are under ("urgent", "guard", "missed_dose"): what it makes the bot do
     reply_extra: str = ""
     unless: tuple[str, ...] = ()  # findings that, present anywhere, mean the concept does not apply
+    # None: its findings must be affirmed (not negated, hypothetical or only in the past). Otherwise the
+    # context modifiers that rule a finding out; the others (a question, the past, someone else) do not.
+    blocked_by: frozenset[Modifier] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,10 @@ class Match:
     def hit(self) -> Concept | None:
         """Return the first concept with an affirmed rule, if any."""
         return self.concepts[0] if self.concepts else None
+
+    def hits(self, kind: str) -> tuple[Concept, ...]:
+        """Return the concepts with an affirmed rule whose rules are under ``kind`` ("guard", "missed_dose")."""
+        return tuple(c for c in self.concepts if c.kind == kind)
 
 
 @dataclass
@@ -132,7 +159,10 @@ class Catalogue:
         now = {o.finding for o in occurrences if o.assessment.affirmed and o.assessment.now}
         mentioned = {o.finding for o in occurrences if o.assessment.cautionable} | affirmed
 
-        def holds(item: str) -> bool:
+        def holds(concept: Concept, item: str) -> bool:
+            if concept.blocked_by is not None:
+                blocked = concept.blocked_by
+                return any(o.finding == _name(item) and not o.assessment.modifiers & blocked for o in occurrences)
             return _name(item) in (now if item.endswith(NOW) else affirmed)
 
         present = {o.finding for o in occurrences}
@@ -141,7 +171,7 @@ class Catalogue:
             for c in self.concepts
             if not present.intersection(c.unless)
             for rule in c.rules
-            if all(holds(item) for item in rule)
+            if all(holds(c, item) for item in rule)
         ]
         hits = tuple(dict.fromkeys(c for c, _ in satisfied))
         cautions = tuple(
@@ -157,8 +187,8 @@ class Catalogue:
         return Match(hits, cautions, tuple(occurrences), someone_else, said_now=bool(used & now))
 
     @classmethod
-    def load(cls, path: Path, rules_key: str) -> Catalogue:
-        """Load a catalogue file whose concepts list their rules under ``rules_key``."""
+    def load(cls, path: Path, *rules_keys: str) -> Catalogue:
+        """Load a catalogue file whose concepts list their rules under one of ``rules_keys`` (their kind)."""
         file = path.name
         data = read_knowledge_yaml(path)
         if not isinstance(data, Mapping):
@@ -173,7 +203,7 @@ class Catalogue:
         }
         concepts: list[Concept] = []
         for index, raw in enumerate(data.get("concepts") or []):
-            concepts.append(_concept(raw, index, findings, sources, rules_key, file))
+            concepts.append(_concept(raw, index, findings, sources, rules_keys, file))
         if not concepts:
             raise KnowledgeError(file, "concepts", "at least one concept is required")
         return cls(findings, tuple(concepts), sources)
@@ -234,13 +264,14 @@ def _finding(name: str, spec: Any, lexicon: Mapping[str, tuple[Phrase, ...]], fi
     return Finding(
         id=name,
         any=_items(spec["any"], lexicon, file, f"{entry}.any") if "any" in spec else (),
-        all=tuple(_items([group], lexicon, file, f"{entry}.all") for group in groups),
+        all=tuple(_items(group if isinstance(group, list) else [group], lexicon, file, f"{entry}.all") for group in groups),
         window=int(spec.get("window", DEFAULT_WINDOW)),
+        ordered=bool(spec.get("ordered", False)),
     )
 
 
 def _concept(
-    raw: Any, index: int, findings: Mapping[str, Finding], sources: Mapping[str, str], rules_key: str, file: str
+    raw: Any, index: int, findings: Mapping[str, Finding], sources: Mapping[str, str], rules_keys: Sequence[str], file: str
 ) -> Concept:
     if not isinstance(raw, Mapping) or not str(raw.get("id") or "").strip():
         raise KnowledgeError(file, f"concepts[{index}]", "expected a mapping with an id")
@@ -251,6 +282,10 @@ def _concept(
     unknown = [s for s in cited if s not in sources]
     if unknown:
         raise KnowledgeError(file, entry, f"unknown source {unknown[0]!r}")
+    keys = [key for key in rules_keys if key in raw]
+    if len(keys) != 1:
+        raise KnowledgeError(file, entry, f"needs its rules under exactly one of: {', '.join(rules_keys)}")
+    rules_key = keys[0]
     rules = raw.get(rules_key)
     if not isinstance(rules, list) or not rules or not all(isinstance(rule, list) and rule for rule in rules):
         raise KnowledgeError(file, entry, f"'{rules_key}' must be a list of lists of findings")
@@ -258,6 +293,16 @@ def _concept(
     missing = [f for f in named if f not in findings]
     if missing:
         raise KnowledgeError(file, entry, f"unknown finding {missing[0]!r}")
+    context = raw.get("context") or {}
+    blocked: frozenset[Modifier] | None = None
+    if context:
+        names = context.get("blocked_by") if isinstance(context, Mapping) else None
+        if not isinstance(names, list):
+            raise KnowledgeError(file, f"{entry}.context", "expected blocked_by: a list of context modifiers")
+        try:
+            blocked = frozenset(Modifier(str(name)) for name in names)
+        except ValueError:
+            raise KnowledgeError(file, f"{entry}.context", f"unknown modifier (one of {', '.join(Modifier)})") from None
     return Concept(
         id=str(raw["id"]),
         label=str(raw.get("label") or raw["id"]).strip(),
@@ -266,6 +311,8 @@ def _concept(
         caution=tuple(map(str, raw.get("caution") or [])),
         reply_extra=str(raw.get("reply_extra") or "").strip(),
         unless=tuple(map(str, raw.get("unless") or [])),
+        blocked_by=blocked,
+        kind=rules_key,
     )
 
 

@@ -1,4 +1,5 @@
-"""The safety texts of ``knowledge/safety.yaml``: emergency, medication guard, caution lines, disclaimer.
+"""The safety texts of ``knowledge/safety.yaml``: emergency, medication guard, missed dose, caution lines,
+disclaimer.
 
 ``{number}`` in a text stands for the configured emergency number, ``{label}`` for a red flag's label.
 Also owns the patterns that tell a passage giving dosing instructions, which the medication guard never
@@ -29,6 +30,7 @@ class SafetyTexts:
     medication_title: str
     medication_body: str
     foreign_reply: str
+    missed_dose: str
     disclaimer_short: str
     disclaimer_full: str
     dosing_passages: tuple[re.Pattern[str], ...] = ()
@@ -46,6 +48,7 @@ class SafetyTexts:
             raise KnowledgeError(file, "-", "expected a mapping with urgent, medication, foreign, disclaimer")
         urgent, medication = _section(data, "urgent", file), _section(data, "medication", file)
         foreign, disclaimer = _section(data, "foreign", file), _section(data, "disclaimer", file)
+        missed = _section(data, "missed_dose", file)
         patterns = []
         for index, raw in enumerate(medication.get("dosing_passages") or []):
             try:
@@ -61,6 +64,7 @@ class SafetyTexts:
             medication_title=_text(medication, "title", file, "medication"),
             medication_body=_text(medication, "body", file, "medication"),
             foreign_reply=_text(foreign, "reply", file, "foreign"),
+            missed_dose=_text(missed, "text", file, "missed_dose"),
             disclaimer_short=_text(disclaimer, "short", file, "disclaimer"),
             disclaimer_full=_text(disclaimer, "full", file, "disclaimer"),
             dosing_passages=tuple(patterns),

@@ -17,6 +17,10 @@ How the parts combine (each measured on blind evaluation sets, see the README):
    treatment"), the medication guard answers instead.
 4. Medication: the classifier's P(medication) at its threshold, or a medication-change phrase of the
    catalogue that the classifier does not rule out (``PHRASE_FLOOR``).
+   Missed dose: the ``missed_dose`` concept of the same catalogue (forgot, missed, did not take, late,
+   ran out... near a tablet or dose; not ruled out by a question or the past, only by a denial such as
+   "i never miss it"). It adds the fixed "follow the leaflet or ask your pharmacist" reply; it does not
+   change the guard's decision, which still follows point 4.
 5. Defence in depth: a red flag mentioned but not urgent (a general question, a past event, a mild
    symptom) sets ``caution``, so the answer is led by "if you are having ... right now, call ...".
 The whole message is read, however long (only its first ``MAX_TRIAGE_CHARS`` characters for pathological
@@ -40,6 +44,7 @@ MAX_TRIAGE_CHARS = 50_000
 PHRASE_FLOOR = 0.05
 WINDOW = 3  # sentences per window of a long message
 GENERIC = Concept("emergency", "a medical emergency", ("nhs_first_aid",), ())
+GUARD, MISSED_DOSE = "guard", "missed_dose"  # the kinds of rules in medication_changes.yaml
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class Verdict:
     """The outcome of triage.
 
     ``urgent``: the emergency concept (its label and reply extra), or None. ``medication``: a change to a
-    medicine is asked about. ``caution``: a red flag mentioned but not urgent. ``foreign``: the message is
+    medicine is asked about. ``missed_dose``: a missed (forgotten, late) dose is asked about or told.
+    ``caution``: a red flag mentioned but not urgent. ``foreign``: the message is
     in another language. ``someone_else``: the emergency is another person's. ``why``: which part decided
     (``catalogue``, ``classifier``, ``language``), and ``p_urgent`` the classifier's probability.
     """
@@ -55,6 +61,7 @@ class Verdict:
     urgent: Concept | None = None
     medication: bool = False
     caution: Concept | None = None
+    missed_dose: bool = False
     foreign: Foreign | None = None
     someone_else: bool = False
     why: str = ""
@@ -119,13 +126,16 @@ class Triage:
                 urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent
             )
         flags = self.red_flags.match(text, self.context, self.corrector)
+        changes = self.medication.match(text, self.context, self.corrector)
+        missed = bool(changes.hits(MISSED_DOSE))
         medication = p_medication >= self.medication_threshold or (
-            p_medication >= PHRASE_FLOOR and self.medication.match(text, self.context, self.corrector).hit is not None
+            p_medication >= PHRASE_FLOOR and bool(changes.hits(GUARD))
         )
         caution = flags.cautions[0] if flags.cautions else None
         if flags.hit is not None and (flags.said_now or p_urgent >= self.thresholds["urgent_affirmed"]):
             return Verdict(
-                urgent=flags.hit, medication=medication, someone_else=flags.someone_else, why="catalogue", p_urgent=p_urgent
+                urgent=flags.hit, medication=medication, someone_else=flags.someone_else, why="catalogue",
+                p_urgent=p_urgent, missed_dose=missed,
             )
         if not flags.occurrences:
             needed = self.thresholds["urgent_none"]
@@ -137,9 +147,10 @@ class Triage:
         if p_urgent >= needed and not medicine_first:
             concept = flags.hit or self.concepts.get(concept_guess or "", GENERIC)
             return Verdict(
-                urgent=concept, medication=medication, someone_else=flags.someone_else, why="classifier", p_urgent=p_urgent
+                urgent=concept, medication=medication, someone_else=flags.someone_else, why="classifier",
+                p_urgent=p_urgent, missed_dose=missed,
             )
-        return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent)
+        return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent, missed_dose=missed)
 
     def mentions_medication_change(self, message: str) -> bool:
         """Return True when a medication-change phrase of the catalogue ("stop" near "anastrozole") is in
@@ -165,7 +176,7 @@ class Triage:
         """Load every safety file under ``root`` (the knowledge folder); KnowledgeError on problems."""
         return cls(
             Catalogue.load(root / "red_flags.yaml", "urgent"),
-            Catalogue.load(root / "medication_changes.yaml", "guard"),
+            Catalogue.load(root / "medication_changes.yaml", GUARD, MISSED_DOSE),
             ContextRules.load(root / "context.yaml"),
             TextModel.load(root / "models" / "safety.npz"),
             LanguageLexicon.load(root / "other_languages.yaml"),

@@ -3,9 +3,10 @@
 ``Database`` owns the connection, transactions and migrations; each repository owns the SQL of its
 tables: ``UserRepository`` (users: settings and consent), ``FlowRepository`` (unfinished guided
 conversations), ``Counters`` (anonymous daily counts and /stats), ``Privacy`` (erasure and retention,
-across every table that names a user), ``Inbox`` (incoming updates until handled and answered),
-``Lease`` (one running bot per file). ``StorageGuard`` decides whether writing is attempted at all.
-Reminder tables have their repositories in ``bot/reminders/``.
+across every table that names a user, and the user's files through ``UserFiles``), ``Inbox`` (incoming
+updates until handled and answered), ``Lease`` (one running bot per file). ``StorageGuard`` decides
+whether writing is attempted at all. Reminder tables have their repositories in ``bot/reminders/``, the
+record's (tablets, DEXA results, questions) in ``bot/record/``.
 """
 
 from bot.storage.counters import Counters
@@ -18,6 +19,7 @@ from bot.storage.database import (
     parse_offsets,
     to_db_time,
 )
+from bot.storage.files import UserFiles
 from bot.storage.flows import FlowRepository
 from bot.storage.guard import StorageGuard
 from bot.storage.inbox import Inbox, InboxEntry
@@ -43,6 +45,7 @@ __all__ = [
     "StorageError",
     "StorageGuard",
     "User",
+    "UserFiles",
     "UserRepository",
     "format_offsets",
     "from_db_time",

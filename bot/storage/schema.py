@@ -150,4 +150,71 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             probed_at TEXT NOT NULL
         )""",
     ),
+    # 5: the patient's own record (bot/record/): a daily tablet reminder and its deliveries, what was
+    # recorded for each day, DEXA results and questions kept for the care team.
+    (
+        """CREATE TABLE tablet_schedules (
+            id INTEGER PRIMARY KEY,
+            user_id BIGINT NOT NULL UNIQUE,
+            chat_id BIGINT NOT NULL,
+            medicine TEXT NOT NULL,
+            remind_at TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            paused_until TEXT,
+            status TEXT NOT NULL CHECK (status IN ('active', 'stopped')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE tablet_deliveries (
+            id INTEGER PRIMARY KEY,
+            schedule_id INTEGER NOT NULL REFERENCES tablet_schedules (id) ON DELETE CASCADE,
+            user_id BIGINT NOT NULL,
+            chat_id BIGINT NOT NULL,
+            day TEXT NOT NULL,
+            day_end_at TEXT NOT NULL,
+            fire_at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('daily', 'snooze')),
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sending', 'sent', 'missed', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            claimed_at TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX tablet_deliveries_due ON tablet_deliveries (status, fire_at)",
+        "CREATE INDEX tablet_deliveries_day ON tablet_deliveries (schedule_id, day)",
+        "CREATE INDEX tablet_deliveries_user ON tablet_deliveries (user_id)",
+        # One daily reminder per schedule and day, whatever races or restarts happen (a cancelled one
+        # may be replaced, e.g. when the time is changed before it was sent).
+        "CREATE UNIQUE INDEX tablet_deliveries_once ON tablet_deliveries (schedule_id, day) "
+        "WHERE kind = 'daily' AND status != 'cancelled'",
+        """CREATE TABLE doses (
+            user_id BIGINT NOT NULL,
+            day TEXT NOT NULL,
+            medicine TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('taken', 'skipped', 'missed')),
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, day)
+        )""",
+        """CREATE TABLE dexa_results (
+            id INTEGER PRIMARY KEY,
+            user_id BIGINT NOT NULL,
+            scan_date TEXT NOT NULL,
+            site TEXT NOT NULL CHECK (site IN ('lumbar_spine', 'total_hip', 'femoral_neck', 'forearm')),
+            t_score REAL NOT NULL CHECK (t_score BETWEEN -6 AND 4),
+            z_score REAL,
+            bmd REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (user_id, scan_date, site)
+        )""",
+        """CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            user_id BIGINT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX notes_user ON notes (user_id)",
+    ),
 )

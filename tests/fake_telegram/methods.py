@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from .errors import bad_request
 from .spec import Method
 from .state import StateBase, StoredFile, UploadedFile
-from .validation import check_callback_answer, check_commands, check_secret_token
+from .validation import check_callback_answer, check_commands, check_photo, check_secret_token
 
 Formatted = tuple[str, list[dict[str, Any]]]
 NOT_MODIFIED = (
@@ -192,12 +192,17 @@ class MethodsMixin(StateBase):
 
     def _send_photo(self, req: Prepared) -> dict[str, Any]:
         stored, name, _ = self._input_file(req, "photo", "photo")
+        # An uploaded file is checked as Telegram checks it; a URL or file_id stands for a valid photo.
+        raw = req.params.get("photo")
+        if isinstance(raw, str) and raw.startswith("attach://"):
+            raw = req.params.get(raw.removeprefix("attach://"))
+        width, height = check_photo(stored.data) if isinstance(raw, UploadedFile) else (800, 600)
         photo = [
             {
                 "file_id": stored.file_id,
                 "file_unique_id": stored.file_unique_id,
-                "width": 800,
-                "height": 600,
+                "width": width,
+                "height": height,
                 "file_size": len(stored.data),
             }
         ]

@@ -81,7 +81,7 @@ class FakeTelegramServer(UpdatesMixin, MethodsMixin):
     unknown attributes like tdlib does.
     """
 
-    rate_limited_methods: ClassVar[frozenset[str]] = frozenset({"sendMessage", "sendDocument"})
+    rate_limited_methods: ClassVar[frozenset[str]] = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 
     def __init__(
         self,

@@ -165,3 +165,38 @@ def check_callback_answer(params: dict[str, Any]) -> None:
     text = params.get("text")
     if isinstance(text, str) and utf16_len(text) > MAX_CALLBACK_ANSWER:
         raise bad_request("MESSAGE_TOO_LONG")
+
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto: "The photo must be at most 10 MB in size."
+MAX_PHOTO_SIDES = 10_000  # "The photo's width and height must not exceed 10000 in total."
+MAX_PHOTO_RATIO = 20  # "Width and height ratio must be at most 20."
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Return (width, height) of a PNG or JPEG, or None when the bytes are neither."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                return None
+            marker = data[index + 1]
+            length = int.from_bytes(data[index + 2 : index + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
+                return int.from_bytes(data[index + 7 : index + 9], "big"), int.from_bytes(data[index + 5 : index + 7], "big")
+            index += 2 + length
+    return None
+
+
+def check_photo(data: bytes) -> tuple[int, int]:
+    """Validate an uploaded photo as Telegram does (size, dimensions, ratio); return its (width, height)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise bad_request("file is too big")
+    size = image_size(data)
+    if size is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = size
+    if not width or not height or width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
