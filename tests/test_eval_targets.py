@@ -94,3 +94,17 @@ def test_flows_blind_dev_ways_out_and_questions(tmp_path: Path) -> None:
     assert result.rate("flow.answer.right", "flow.answer") >= 0.93, result.misses
     assert result.rate("flow.exit.right", "flow.exit") >= 0.80, result.misses
     assert result.rate("flow.question.right", "flow.question") >= 0.90, result.misses
+
+
+def test_missed_dose_blind_dev(assistant: Assistant) -> None:
+    """Missed doses told or asked in patients' words, written blind (data/eval/README.md): the fixed
+    leaflet-or-pharmacist text for most of them, and for few of the close calls."""
+    import yaml
+
+    shown = {"missed_dose": [0, 0], "other": [0, 0]}
+    for item in yaml.safe_load((DATA / "missed-dose-blind-dev.yaml").read_text(encoding="utf-8")):
+        group = shown["missed_dose" if item["expect"] == "missed_dose" else "other"]
+        group[0] += 1
+        group[1] += any(reply.kind.value == "missed_dose" for reply in assistant.ask(item["text"]))
+    assert shown["missed_dose"][1] / shown["missed_dose"][0] >= 0.75, shown
+    assert shown["other"][1] / shown["other"][0] <= 0.07, shown

@@ -34,6 +34,7 @@ class SafetyTexts:
     disclaimer_short: str
     disclaimer_full: str
     dosing_passages: tuple[re.Pattern[str], ...] = ()
+    missed_dose_cues: tuple[str, ...] = ()  # word starts of a dose event; the missed-dose model needs one
 
     def is_dosing(self, text: str) -> bool:
         """Return True when a passage reads as instructions on how much to take and how often."""
@@ -65,6 +66,7 @@ class SafetyTexts:
             medication_body=_text(medication, "body", file, "medication"),
             foreign_reply=_text(foreign, "reply", file, "foreign"),
             missed_dose=_text(missed, "text", file, "missed_dose"),
+            missed_dose_cues=tuple(str(c).lower() for c in missed.get("cues") or ()),
             disclaimer_short=_text(disclaimer, "short", file, "disclaimer"),
             disclaimer_full=_text(disclaimer, "full", file, "disclaimer"),
             dosing_passages=tuple(patterns),

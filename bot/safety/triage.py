@@ -29,6 +29,7 @@ inputs, far beyond Telegram's 4,096).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from bot.safety.catalogue import Catalogue, Concept, all_phrases
 from bot.safety.context import ContextRules
 from bot.safety.language import Foreign, LanguageGuard, LanguageLexicon
 from bot.safety.phrases import Corrector, clauses, vocabulary
+from bot.safety.texts import SafetyTexts
 from bot.textmodel import TextModel, windows
 
 MAX_TRIAGE_CHARS = 50_000
@@ -45,6 +47,7 @@ PHRASE_FLOOR = 0.05
 WINDOW = 3  # sentences per window of a long message
 GENERIC = Concept("emergency", "a medical emergency", ("nhs_first_aid",), ())
 GUARD, MISSED_DOSE = "guard", "missed_dose"  # the kinds of rules in medication_changes.yaml
+MISSED_DENIALS = frozenset({"not_missed"})  # findings of medication_changes.yaml that rule a missed dose out
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,11 @@ class Triage:
         model: TextModel,
         languages: LanguageLexicon,
         english: frozenset[str],
+        missed_model: TextModel | None = None,
+        missed_cues: tuple[str, ...] = (),
     ) -> None:
-        """Combine the loaded parts; ``english`` is the set of words known to be English."""
+        """Combine the loaded parts; ``english`` is the set of words known to be English; ``missed_model``
+        (``models/missed_dose.npz``, when present) reads missed doses beside the catalogue's concept."""
         self.red_flags = red_flags
         self.medication = medication
         self.context = context
@@ -110,12 +116,20 @@ class Triage:
         self.thresholds = model.thresholds
         self.urgent_threshold = model.thresholds["urgent_mentioned"]
         self.medication_threshold = model.thresholds["medication"]
+        self.missed_model = missed_model
+        self.missed_threshold = missed_model.thresholds["missed_dose"] if missed_model is not None else 1.0
+        # A word that starts with a cue ("forg" -> forgot), or a cue phrase anywhere (safety.yaml).
+        words = [re.escape(c) for c in missed_cues]
+        self.missed_cues = re.compile(r"\b(?:" + "|".join(words) + ")", re.IGNORECASE) if words else None
 
     def check(self, message: str) -> Verdict:
         """Return the triage verdict for a whole message."""
         text = message[:MAX_TRIAGE_CHARS]
         foreign = self.language.check(text)
         p_urgent, concept_guess, p_medication = self._classify(text)
+        cued = self.missed_cues is None or self.missed_cues.search(text) is not None
+        p_missed = self.missed_model.probabilities(text)["missed_dose"] if self.missed_model is not None and cued else 0.0
+        by_model = p_missed >= self.missed_threshold
         if foreign is not None:
             # A message the bot cannot read: an emergency phrase of that language, or the classifier (whose
             # character n-grams were trained on some messages in other languages), makes it urgent.
@@ -123,11 +137,14 @@ class Triage:
             concept = self.concepts.get(guess, GENERIC) if guess else None
             medication = concept is None and p_medication >= self.medication_threshold
             return Verdict(
-                urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent
+                urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent,
+                missed_dose=concept is None and by_model,
             )
         flags = self.red_flags.match(text, self.context, self.corrector)
         changes = self.medication.match(text, self.context, self.corrector)
-        missed = bool(changes.hits(MISSED_DOSE))
+        # The model counts unless the catalogue's denials are there ("i never miss it", "remind me to").
+        denied = any(o.finding in MISSED_DENIALS for o in changes.occurrences)
+        missed = bool(changes.hits(MISSED_DOSE)) or (by_model and not denied)
         medication = p_medication >= self.medication_threshold or (
             p_medication >= PHRASE_FLOOR and bool(changes.hits(GUARD))
         )
@@ -144,7 +161,10 @@ class Triage:
         else:
             needed = self.urgent_threshold
         medicine_first = p_medication > p_urgent  # the model reads a change to a medicine, not an emergency
-        if p_urgent >= needed and not medicine_first:
+        # Without a red flag of the catalogue, a message the missed-dose model is surer of than of an
+        # emergency is about a dose ("threw up half an hour after my tablet"), not an emergency.
+        dose_first = by_model and p_missed > p_urgent
+        if p_urgent >= needed and not medicine_first and not dose_first:
             concept = flags.hit or self.concepts.get(concept_guess or "", GENERIC)
             return Verdict(
                 urgent=concept, medication=medication, someone_else=flags.someone_else, why="classifier",
@@ -181,4 +201,6 @@ class Triage:
             TextModel.load(root / "models" / "safety.npz"),
             LanguageLexicon.load(root / "other_languages.yaml"),
             english,
+            TextModel.load(missed) if (missed := root / "models" / "missed_dose.npz").is_file() else None,
+            SafetyTexts.load(root / "safety.yaml").missed_dose_cues,
         )
