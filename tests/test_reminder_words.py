@@ -57,6 +57,7 @@ def test_messages_about_dates_that_are_not_requests_are_answered(bot: Runtime) -
 def test_the_guided_flow_never_traps(bot: Runtime) -> None:
     verify_dialog(bot, ANN, [
         ("/remind", sees("What would you like me to remind you about?", buttons=["r:kind"])),
+        ("hi", sees("Carry on?", kinds="small_talk reminder", absent=["When is your hi"])),  # talk, not a name
         ("hi there how does this work?", sees("Carry on?", buttons=["r:go", "r:stop"])),
         (("tap", "Carry on"), sees("What would you like me to remind you about?")),
         ("whats a t score", sees("T-score", "Carry on?")),

@@ -128,9 +128,14 @@ class Answers:
 
         It must be phrased as a question (a "?" at the end, or a question word first: "whats a t score",
         "do i need to fast for bloods") and have three words or more; "dexa?" or "Blood test" stays an
-        answer.
+        answer. A short greeting, thanks or goodbye (the router's small talk) is talk too, so
+        "hi" never becomes a reminder's name.
         """
         words = text.split()
+        if len(words) <= SMALL_TALK_MAX_WORDS:
+            act = self.deps.content.current.acts.read(text)
+            if act.kind is Kind.SMALL_TALK and act.act in FLOW_SMALL_TALK and act.p_small_talk >= FLOW_SMALL_TALK_SURE:
+                return True  # "hi", "thanks", "bye": talk, not the reminder's name
         if len(words) < QUESTION_MIN_WORDS:
             return False
         return text.rstrip().endswith("?") or words[0].lower().strip(",.!") in QUESTION_WORDS
@@ -145,6 +150,10 @@ class Answers:
 
 
 QUESTION_MIN_WORDS = 3
+SMALL_TALK_MAX_WORDS = 3
+# Small-talk acts (the router's) that are never an answer to a guided step.
+FLOW_SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+FLOW_SMALL_TALK_SURE = 0.95  # during a step a label may look like talk ("later life clinic"): only when sure
 QUESTION_WORDS = frozenset({
     "what", "whats", "what's", "how", "hows", "how's", "why", "when", "where", "which", "who", "whose", "is", "are",
     "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "am", "was", "were", "has", "have",
