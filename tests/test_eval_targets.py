@@ -25,6 +25,10 @@ TARGETS = {
     "safety-blind-dev.yaml": {"urgent_recall": 0.97, "medication_recall": 0.95},
     "answers-blind-dev.yaml": {"hit@1": 0.45, "hit@3": 0.68, "no_match_correct": 0.82,
                                "small_talk_as_small_talk": 0.95},
+    # The sealed twins, scored once at the end of the work (data/eval/README.md), then kept as floors.
+    "safety-blind-sealed.yaml": {"urgent_recall": 1.0, "medication_recall": 0.95},
+    "answers-blind-sealed.yaml": {"hit@1": 0.52, "hit@3": 0.68, "no_match_correct": 0.80,
+                                  "small_talk_as_small_talk": 0.93},
 }
 CEILINGS = {
     "dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.02},
@@ -33,6 +37,9 @@ CEILINGS = {
     "safety-blind-dev.yaml": {"near_miss_flagged_urgent": 0.05, "ordinary_flagged_urgent": 0.015,
                               "non_medication_flagged_medication": 0.06},
     "answers-blind-dev.yaml": {"answerable_refused": 0.07, "non_urgent_flagged_urgent": 0.0},
+    "safety-blind-sealed.yaml": {"near_miss_flagged_urgent": 0.02, "ordinary_flagged_urgent": 0.01,
+                                 "non_medication_flagged_medication": 0.08},
+    "answers-blind-sealed.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.0},
 }
 
 
@@ -70,41 +77,46 @@ def _reminder_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
     return build_runtime(replace(Settings(knowledge_dir=DATA.parents[2] / "knowledge"), database=tmp_path / "e.sqlite3"))
 
 
-def test_dates_blind_dev_never_misread(tmp_path: Path) -> None:
-    """Dates typed in patients' words (data/eval/README.md): no reminder for a day not meant, ever."""
+@pytest.mark.parametrize(("name", "misread", "right"), [("dates-blind-dev.yaml", 0, 0.93),
+                                                      ("dates-blind-sealed.yaml", 4, 0.86)])
+def test_dates_blind_sets(tmp_path: Path, name: str, misread: int, right: float) -> None:
+    """Dates typed in patients' words (data/eval/README.md): a reminder for a day not meant must not
+    happen; the sealed set's four remaining misreads (forms the grammar lacks) are its known limit."""
     import yaml
 
     from bot.reminders.scoring import score
 
     runtime = _reminder_runtime(tmp_path)
-    result = score(runtime, yaml.safe_load((DATA / "dates-blind-dev.yaml").read_text(encoding="utf-8")))
+    result = score(runtime, yaml.safe_load((DATA / name).read_text(encoding="utf-8")))
     counts = result.counts
-    assert counts["misread"] == 0 and counts["zone_wrong"] == 0, result.misses
-    assert counts["right"] / counts["items"] >= 0.93, (counts, result.misses)
+    assert counts["misread"] <= misread and counts["zone_wrong"] == 0, result.misses
+    assert counts["right"] / counts["items"] >= right, (counts, result.misses)
 
 
-def test_flows_blind_dev_ways_out_and_questions(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "exits"), [("flows-blind-dev.yaml", 0.80), ("flows-blind-sealed.yaml", 0.70)])
+def test_flows_blind_sets_ways_out_and_questions(tmp_path: Path, name: str, exits: float) -> None:
     """Messages typed at a guided step: answers stay answers, ways out and questions are recognised."""
     import yaml
 
     from bot.reminders.scoring import score_flows
 
     runtime = _reminder_runtime(tmp_path)
-    result = score_flows(runtime, yaml.safe_load((DATA / "flows-blind-dev.yaml").read_text(encoding="utf-8")))
+    result = score_flows(runtime, yaml.safe_load((DATA / name).read_text(encoding="utf-8")))
     assert result.rate("flow.answer.right", "flow.answer") >= 0.93, result.misses
-    assert result.rate("flow.exit.right", "flow.exit") >= 0.80, result.misses
+    assert result.rate("flow.exit.right", "flow.exit") >= exits, result.misses
     assert result.rate("flow.question.right", "flow.question") >= 0.90, result.misses
 
 
-def test_missed_dose_blind_dev(assistant: Assistant) -> None:
+@pytest.mark.parametrize(("name", "recall"), [("missed-dose-blind-dev.yaml", 0.75), ("missed-dose-blind-sealed.yaml", 0.70)])
+def test_missed_dose_blind_sets(assistant: Assistant, name: str, recall: float) -> None:
     """Missed doses told or asked in patients' words, written blind (data/eval/README.md): the fixed
     leaflet-or-pharmacist text for most of them, and for few of the close calls."""
     import yaml
 
     shown = {"missed_dose": [0, 0], "other": [0, 0]}
-    for item in yaml.safe_load((DATA / "missed-dose-blind-dev.yaml").read_text(encoding="utf-8")):
+    for item in yaml.safe_load((DATA / name).read_text(encoding="utf-8")):
         group = shown["missed_dose" if item["expect"] == "missed_dose" else "other"]
         group[0] += 1
         group[1] += any(reply.kind.value == "missed_dose" for reply in assistant.ask(item["text"]))
-    assert shown["missed_dose"][1] / shown["missed_dose"][0] >= 0.75, shown
+    assert shown["missed_dose"][1] / shown["missed_dose"][0] >= recall, shown
     assert shown["other"][1] / shown["other"][0] <= 0.07, shown

@@ -341,3 +341,11 @@ def test_property_the_date_read_is_the_date_written(day: date, form: int, at: ti
     assert result.date == day, text
     if at is not None:
         assert result.time == at, text
+
+
+def test_an_early_clock_time_without_am_pm_is_asked_as_the_afternoon() -> None:
+    # Found by the sealed blind set (scored before this fix): "at 2.30" was stored as 02:30.
+    result = parse("25 aug at 2.30", "DMY", now=MONDAY)
+    assert isinstance(result, DateProblem) and result.kind == "ambiguous" and result.time == time(14, 30)
+    morning = parse("25 aug at 2:30am", "DMY", now=MONDAY)
+    assert isinstance(morning, ParsedWhen) and morning.time == time(2, 30)

@@ -222,7 +222,16 @@ class Grammar:
             found = self._meridiem(tok.text), j + 1
         elif tok.kind == "pair" and (":" in tok.text or "h" in tok.text or ("." in tok.text and (marked or after_date))):
             hour, minute = (int(x) for x in re.split(r"[:.h]", tok.text))
-            found = Clock(time(hour, minute) if hour < 24 and minute < 60 else None, hour < 24 and minute < 60), j + 1
+            if not (hour < 24 and minute < 60):
+                found = Clock(None, valid=False), j + 1
+            elif 1 <= hour <= 7 and not tok.text.startswith("0") and not (
+                j + 1 < len(toks) and toks[j + 1].text.rstrip(".") in ("am", "a.m", "a")
+            ):
+                # "2.30" with no am/pm (and no leading zero, which says a 24-hour clock): like "at 3",
+                # most likely the afternoon; confirmed, never assumed.
+                found = Clock(time(hour + 12, minute), pm_guess=True), j + 1
+            else:
+                found = Clock(time(hour, minute)), j + 1
         elif tok.kind == "number" and len(tok.text) == 4 and after_date and tok.text[:2] not in ("19", "20"):
             hour, minute = int(tok.text[:2]), int(tok.text[2:])
             if hour < 24 and minute < 60:
