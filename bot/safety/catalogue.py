@@ -122,6 +122,23 @@ class Match:
         return tuple(c for c in self.concepts if c.kind == kind)
 
 
+class Prepared:
+    """A message's clauses as words (with typo corrections), and their context read once on demand."""
+
+    def __init__(self, text: str, context: ContextRules, corrector: Corrector | None) -> None:
+        """Cut ``text`` into clauses and words; context is read for a clause when first asked."""
+        self.context = context
+        self.tokens = [Tokens(clause, corrector) for clause in clauses(text)]
+        self._context: dict[int, tuple[Any, Any]] = {}
+
+    def context_of(self, index: int) -> tuple[Any, Any]:
+        """Return the clause's context triggers and segments (computed once per clause)."""
+        if index not in self._context:
+            tokens = self.tokens[index]
+            self._context[index] = (self.context.triggers_in(tokens), self.context.segments(tokens))
+        return self._context[index]
+
+
 @dataclass
 class Catalogue:
     """Findings and concepts of one catalogue file."""
@@ -141,16 +158,21 @@ class Catalogue:
         """Return every phrase used (for the typo corrector's vocabulary)."""
         return [p for f in self.findings.values() for p in (*f.any, *(q for group in f.all for q in group))]
 
-    def match(self, text: str, context: ContextRules, corrector: Corrector | None = None) -> Match:
-        """Return the concepts a message affirms, and those it only mentions."""
+    def match(
+        self, text: str, context: ContextRules, corrector: Corrector | None = None, prepared: Prepared | None = None
+    ) -> Match:
+        """Return the concepts a message affirms, and those it only mentions.
+
+        ``prepared``: the message's clauses already cut into words and read for context (the same for
+        every catalogue of one triage), so a second catalogue does not redo that work.
+        """
         occurrences: list[Occurrence] = []
-        for index, clause in enumerate(clauses(text)):
-            tokens = Tokens(clause, corrector)
+        prepared = prepared if prepared is not None else Prepared(text, context, corrector)
+        for index, tokens in enumerate(prepared.tokens):
             phrases = self.index.find_all(tokens) if len(tokens) else {}
             if not phrases:
                 continue
-            triggers = context.triggers_in(tokens)
-            segments = context.segments(tokens)
+            triggers, segments = prepared.context_of(index)
             candidates = {f.id: f for found in phrases for f in self.users.get(found, ())}
             for finding in candidates.values():
                 for span in finding.spans(phrases):

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.safety.catalogue import Catalogue, Concept, all_phrases
+from bot.safety.catalogue import Catalogue, Concept, Prepared, all_phrases
 from bot.safety.context import ContextRules
 from bot.safety.language import Foreign, LanguageGuard, LanguageLexicon
 from bot.safety.phrases import Corrector, clauses, vocabulary
@@ -127,10 +127,8 @@ class Triage:
         text = message[:MAX_TRIAGE_CHARS]
         foreign = self.language.check(text)
         p_urgent, concept_guess, p_medication = self._classify(text)
-        cued = self.missed_cues is None or self.missed_cues.search(text) is not None
-        p_missed = self.missed_model.probabilities(text)["missed_dose"] if self.missed_model is not None and cued else 0.0
-        by_model = p_missed >= self.missed_threshold
         if foreign is not None:
+            by_model = self._p_missed(text) >= self.missed_threshold
             # A message the bot cannot read: an emergency phrase of that language, or the classifier (whose
             # character n-grams were trained on some messages in other languages), makes it urgent.
             guess = foreign.concept or (concept_guess if p_urgent >= self.urgent_threshold else None)
@@ -140,20 +138,24 @@ class Triage:
                 urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent,
                 missed_dose=concept is None and by_model,
             )
-        flags = self.red_flags.match(text, self.context, self.corrector)
-        changes = self.medication.match(text, self.context, self.corrector)
-        # The model counts unless the catalogue's denials are there ("i never miss it", "remind me to").
-        denied = any(o.finding in MISSED_DENIALS for o in changes.occurrences)
-        missed = bool(changes.hits(MISSED_DOSE)) or (by_model and not denied)
+        prepared = Prepared(text, self.context, self.corrector)  # words and context read once for both
+        flags = self.red_flags.match(text, self.context, self.corrector, prepared)
+        changes = self.medication.match(text, self.context, self.corrector, prepared)
+        missed = bool(changes.hits(MISSED_DOSE))
         medication = p_medication >= self.medication_threshold or (
             p_medication >= PHRASE_FLOOR and bool(changes.hits(GUARD))
         )
         caution = flags.cautions[0] if flags.cautions else None
         if flags.hit is not None and (flags.said_now or p_urgent >= self.thresholds["urgent_affirmed"]):
-            return Verdict(
+            return Verdict(  # an emergency is answered alone: the missed-dose model is not asked
                 urgent=flags.hit, medication=medication, someone_else=flags.someone_else, why="catalogue",
                 p_urgent=p_urgent, missed_dose=missed,
             )
+        # The model counts unless the catalogue's denials are there ("i never miss it", "remind me to").
+        p_missed = self._p_missed(text)
+        by_model = p_missed >= self.missed_threshold
+        denied = any(o.finding in MISSED_DENIALS for o in changes.occurrences)
+        missed = missed or (by_model and not denied)
         if not flags.occurrences:
             needed = self.thresholds["urgent_none"]
         elif flags.hit is None and any(not o.assessment.affirmed for o in flags.occurrences):
@@ -171,6 +173,12 @@ class Triage:
                 p_urgent=p_urgent, missed_dose=missed,
             )
         return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent, missed_dose=missed)
+
+    def _p_missed(self, text: str) -> float:
+        """P(missed dose) from the model, 0 without one or without a dose-event cue in the text."""
+        if self.missed_model is None or (self.missed_cues is not None and self.missed_cues.search(text) is None):
+            return 0.0
+        return self.missed_model.probabilities(text)["missed_dose"]
 
     def mentions_medication_change(self, message: str) -> bool:
         """Return True when a medication-change phrase of the catalogue ("stop" near "anastrozole") is in
