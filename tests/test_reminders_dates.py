@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.reminders.dates import DateProblem, ParsedWhen, clean_label, infer_kind
-from bot.reminders.reading import parse_when as _parse_when
-from bot.reminders.reading import split_date_label as _split_date_label
+from bot.reminders.splitting import parse_when as _parse_when
+from bot.reminders.splitting import split_date_label as _split_date_label
 from tests.reminder_support import grammar
 
 

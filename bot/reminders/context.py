@@ -17,9 +17,9 @@ from bot.reminders import views
 from bot.reminders.dates import MAX_YEARS_AGO, DateProblem, ParsedWhen, Prefer
 from bot.reminders.flows import Flows
 from bot.reminders.monitoring import MonitoringPlan
-from bot.reminders.reading import split_date_label
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.schedule import DEFAULT_OFFSETS, DEFAULT_REMIND_TIME
+from bot.reminders.splitting import split_date_label
 from bot.reminders.texts import ReminderTexts
 from bot.reminders.when import Grammar
 from bot.storage import Database, FlowRepository, User, UserRepository

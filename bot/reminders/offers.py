@@ -19,7 +19,8 @@ from bot.reminders.context import ReminderContext
 from bot.reminders.creation import ReminderCreation
 from bot.reminders.dates import DateProblem, ParsedWhen, clean_label, infer_kind
 from bot.reminders.flows import FlowState, Step
-from bot.reminders.reading import Now, Reader, split_line
+from bot.reminders.reading import Now, Reader
+from bot.reminders.splitting import split_line
 from bot.reminders.vocabulary import fold
 
 # "I have a DEXA scan on...", "my bloods are on...", "got my scan friday": a first-person appointment.
