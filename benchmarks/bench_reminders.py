@@ -13,7 +13,7 @@ What it measures, and how
    trick: ``create`` is given ``now`` = that minute minus one second, because the store (rightly) never
    schedules a delivery that is not after ``now``. No SQL is written by this script; it only reads the
    ``deliveries`` table at the end to report statuses.
-3. The real bot runs as a subprocess: ``patient-bot run`` (``python -m bot run`` if the CLI is missing) with
+3. The real bot runs as a subprocess (``python -m bot run``, started by ``tests/process_support.py``) with
    ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL`` (the fake server), ``PATIENT_BOT_DATABASE``,
    ``PATIENT_BOT_CONFIG`` (``health_port: 0``, the repository's ``knowledge/``, ``log_level: WARNING``) and
    ``PTB_TIMEDELTA=1``. Its own delivery loop (``bot/reminders/delivery.py``, started in ``post_init``) finds
@@ -42,11 +42,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +62,8 @@ import bot.reminders.delivery as delivery_module  # noqa: E402
 from bot.reminders.repository import ReminderRepository  # noqa: E402
 from bot.storage import Database, UserRepository  # noqa: E402
 from tests.fake_telegram import FakeTelegramServer  # noqa: E402
+from tests.process_support import BotProcess, wait_exit  # noqa: E402
+from tests.process_support import start_bot as start_process  # noqa: E402
 
 RATE_LIMIT = 30  # the fake server's sendMessage limit per sliding second (Telegram's is ~30)
 TARGET_THROUGHPUT = 25.0
@@ -126,43 +126,14 @@ def delivery_statuses(path: Path) -> dict[str, int]:
 
 
 def bot_command() -> list[str]:
+    """The installed CLI (``python -m bot`` when it is missing), for benchmarks that start it themselves."""
     cli = Path(sys.executable).parent / "patient-bot"
     return [str(cli), "run"] if cli.exists() else [sys.executable, "-m", "bot", "run"]
 
 
-@dataclass
-class BotProcess:
-    process: subprocess.Popen[bytes]
-    log: Path
-    started: float
-
-
 def start_bot(tg: FakeTelegramServer, workdir: Path, database: Path, name: str) -> BotProcess:
-    config = workdir / "config.yaml"
-    config.write_text(f"health_port: 0\nknowledge_dir: {REPO / 'knowledge'}\nlog_level: WARNING\n"
-                      "operator_name: Benchmark clinic\noperator_contact: bench@example.org\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": f"{tg.url}/bot",
-        "PATIENT_BOT_DATABASE": str(database),
-        "PATIENT_BOT_CONFIG": str(config),
-        "PTB_TIMEDELTA": "1",
-    }
-    log = workdir / f"{name}.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            bot_command(), cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT
-        )
-    return BotProcess(process, log, time.monotonic())
-
-
-async def wait_exit(process: subprocess.Popen[bytes], timeout: float) -> int | None:
-    """Poll without blocking the event loop (the fake server shares it); None if still running."""
-    deadline = time.monotonic() + timeout
-    while process.poll() is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return process.poll()
+    """The real bot process (tests/process_support.py), logging warnings only."""
+    return start_process(tg, workdir, database, name, log_level="WARNING")
 
 
 # -- counting what the fake server answered -----------------------------------------------------------

@@ -215,18 +215,15 @@ class Assistant:
         def asks(typed: str) -> bool:  # a question or a change to a medicine, typed during a guided step
             return verdict.medication or self.answers.is_question(typed)
 
-        if record is not None and private:
-            triage = self.content.current.triage  # "remind me to stop my tablets" is no medicine's name
-            flow = record.continue_flow(
-                message, text, now, asks=lambda typed: asks(typed) or triage.mentions_medication_change(typed)
-            )
+        if record is not None and private:  # "remind me to stop my tablets" is no medicine's name
+            flow = record.continue_flow(message, text, now, asks=lambda typed: asks(typed) or verdict.medication_phrase)
             if flow is not None:
                 return flow
         if reminders is not None and private:
             flow = reminders.continue_flow(message, text, now, asks=asks)
             if flow is not None:
                 return flow
-            if not verdict.medication and self.content.current.triage.mentions_medication_change(text):
+            if not verdict.medication and verdict.medication_phrase:
                 verdict = replace(verdict, medication=True)  # "remind me to stop my tablets": the guard
             if not verdict.medication and record is not None:  # "remind me to take my tablet every day"
                 requests = self.content.current.reminders.grammar.v.request_phrases

@@ -6,6 +6,7 @@ Every file of the knowledge folder is read through here, so a missing or unreada
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,19 @@ def read_knowledge_yaml(path: Path) -> Any:
         return load_yaml(text)
     except yaml.YAMLError as error:
         raise KnowledgeError(path.name, "-", f"cannot read: {error}") from None
+
+
+def checked_template(file: str, entry: str, text: object, allowed: frozenset[str]) -> str:
+    """Return a message text whose ``{placeholders}`` are all in ``allowed``, unchanged (a quoted text
+    may start with a space on purpose); raise KnowledgeError naming ``file`` and ``entry`` otherwise."""
+    if not isinstance(text, str) or not text.strip():
+        raise KnowledgeError(file, entry, "must be a non-empty string")
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise KnowledgeError(file, entry, f"bad format string: {exc}") from exc
+    unknown = sorted(f for f in fields if f.split(".")[0].split("[")[0] not in allowed)
+    if unknown:
+        permitted = ", ".join(sorted(allowed)) or "none"
+        raise KnowledgeError(file, entry, f"unknown placeholder(s) {unknown}; allowed: {permitted}")
+    return text

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.knowledge.ingest import ArticleSource, _dedup_key, fold_whitespace, ingest
+from bot.knowledge.ingest import ArticleSource, _dedup_key, fold_whitespace, ingest, split_blocks
 from bot.models import Passage
 
 FORMATS = ("scraped", "markdown", "plain")
@@ -243,7 +243,7 @@ def ingest_plain(article: str, title: str, text: str) -> list[Passage]:
     other block is one paragraph (its lines are joined: plain text is often wrapped).
     """
     builder = _Builder(article, title)
-    blocks = _plain_blocks(text)
+    blocks = split_blocks(text)
     for number, lines in enumerate(blocks):
         following = blocks[number + 1] if number + 1 < len(blocks) else []
         first = lines[0].strip()
@@ -260,20 +260,6 @@ def ingest_plain(article: str, title: str, text: str) -> list[Passage]:
             group = bool(following) and (_plain_table(following) or bool(_PLAIN_ITEM.match(following[0])))
             builder.paragraph(" ".join(line.strip() for line in lines), group)
     return builder.passages
-
-
-def _plain_blocks(text: str) -> list[list[str]]:
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        if line.strip():
-            current.append(line.rstrip())
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return blocks
 
 
 def _plain_heading(line: str) -> bool:

@@ -18,7 +18,9 @@ from bot.record import views
 from bot.record.tablets import TABLET_SELECT, TabletDelivery, TabletRepository, tablet_delivery
 from bot.record.texts import RecordTexts
 from bot.reminders.delivery import OutboxItem
+from bot.reminders.repository import placeholders
 from bot.storage import Database, to_db_time
+from bot.storage.queue_table import QueueTable
 
 
 class TabletOutbox:
@@ -29,15 +31,11 @@ class TabletOutbox:
         self.db = db
         self.texts = texts
         self.tablets = TabletRepository(db)
+        self.table = QueueTable(db, "tablet_deliveries")
 
     def recover(self, now: datetime, older_than: timedelta = timedelta(0)) -> int:
         """Re-queue rows left 'sending' (claimed at least ``older_than`` ago); return how many."""
-        with self.db.transaction() as conn:
-            return conn.execute(
-                "UPDATE tablet_deliveries SET status = 'pending', claimed_at = NULL, updated_at = ? "
-                "WHERE status = 'sending' AND claimed_at <= ?",
-                (to_db_time(now), to_db_time(now - older_than)),
-            ).rowcount
+        return self.table.recover(now, older_than)
 
     def sweep(self, now: datetime, grace: timedelta) -> int:
         """Mark rows whose day has ended 'missed', queue the following day, and close unanswered days."""
@@ -64,22 +62,12 @@ class TabletOutbox:
 
     def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
         """Atomically move up to ``limit`` due rows to 'sending' and return them, earliest first."""
-        at = to_db_time(now)
         with self.db.transaction() as conn:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    "UPDATE tablet_deliveries SET status = 'sending', claimed_at = ?, updated_at = ? "
-                    "WHERE status = 'pending' AND id IN (SELECT id FROM tablet_deliveries WHERE status = 'pending' "
-                    "AND fire_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                    "ORDER BY fire_at, id LIMIT ?) RETURNING id",
-                    (at, at, at, at, limit),
-                ).fetchall()
-            ]
+            ids = self.table.claim_ids(conn, now, limit)
             if not ids:
                 return []
-            marks = ",".join("?" * len(ids))
-            rows = conn.execute(TABLET_SELECT + f"WHERE d.id IN ({marks}) ORDER BY d.fire_at, d.id", ids).fetchall()
+            query = TABLET_SELECT + f"WHERE d.id IN ({placeholders(ids)}) ORDER BY d.fire_at, d.id"
+            rows = conn.execute(query, ids).fetchall()
         return [tablet_delivery(row) for row in rows]
 
     def compose(self, item: OutboxItem, now: datetime, *, late: bool) -> Reply | None:
@@ -120,12 +108,7 @@ class TabletOutbox:
 
     def release(self, item_id: int, now: datetime, *, retry_at: datetime, attempts: int | None = None) -> None:
         """Put a claimed row back to 'pending', not to be claimed before ``retry_at``."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE tablet_deliveries SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, "
-                "attempts = COALESCE(?, attempts), updated_at = ? WHERE id = ? AND status = 'sending'",
-                (to_db_time(retry_at), attempts, to_db_time(now), item_id),
-            )
+        self.table.release(item_id, now, retry_at=retry_at, attempts=attempts)
 
     def block_user(self, user_id: int, now: datetime) -> int:
         """The user blocked the bot: stop their tablet reminder; return rows cancelled."""
@@ -135,8 +118,4 @@ class TabletOutbox:
                 "UPDATE tablet_schedules SET status = 'stopped', updated_at = ? WHERE user_id = ? AND status = 'active'",
                 (stamp, user_id),
             )
-            return conn.execute(
-                "UPDATE tablet_deliveries SET status = 'cancelled', updated_at = ? "
-                "WHERE user_id = ? AND status IN ('pending', 'sending')",
-                (stamp, user_id),
-            ).rowcount
+            return self.table.cancel_open(conn, user_id, now)

@@ -9,7 +9,6 @@ T-score is the articles' quote in ``knowledge/dexa.yaml``; the missed-dose reply
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
-from bot.yamlfile import read_knowledge_yaml
+from bot.yamlfile import checked_template, read_knowledge_yaml
 
 _SCHEMA = """
 date_format: weekday day month year
@@ -218,20 +217,6 @@ def _words(data: Mapping[str, Any], key: str, file: str) -> list[str]:
     return value
 
 
-def _check(file: str, key: str, text: object) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise KnowledgeError(file, f"messages.{key}", "must be a non-empty string")
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    except ValueError as exc:
-        raise KnowledgeError(file, f"messages.{key}", f"bad format string: {exc}") from exc
-    unknown = sorted(f for f in fields if f.split(".")[0].split("[")[0] not in MESSAGES[key])
-    if unknown:
-        allowed = ", ".join(sorted(MESSAGES[key])) or "none"
-        raise KnowledgeError(file, f"messages.{key}", f"unknown placeholder(s) {unknown}; allowed: {allowed}")
-    return text  # as written: a quoted text may start with a space on purpose (" — {term}")
-
-
 def load_record_texts(path: Path = DEFAULT_PATH) -> RecordTexts:
     """Load and validate the record texts; raise KnowledgeError naming the file and key."""
     file = path.name
@@ -254,7 +239,7 @@ def load_record_texts(path: Path = DEFAULT_PATH) -> RecordTexts:
             raise KnowledgeError(file, f"csv_headers.{name}", "must be a list of column names")
         columns[str(name)] = tuple(row)
     return RecordTexts(
-        messages={key: _check(file, key, messages[key]) for key in MESSAGES},
+        messages={key: checked_template(file, f"messages.{key}", messages[key], MESSAGES[key]) for key in MESSAGES},
         weekdays=_names(data, "weekdays", file, 7),
         months=_names(data, "months", file, 12),
         csv_headers=columns,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.models import Incoming, Reply
 from bot.reminders import views
@@ -50,8 +51,6 @@ class ReminderOffers:
         grammar = ctx.content().grammar
         user = ctx.users.get(message.user_id)
         tz_name = ctx.timezone(user)[0]
-        from zoneinfo import ZoneInfo
-
         reader = Reader(Now.of(now, ZoneInfo(tz_name)), user.date_order if user else None, "future",
                         ctx.config.max_years_ahead)
         split = split_line(text[:300], grammar, reader, strict=True)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from bot.reminders.model import Delivery
 from bot.reminders.repository import DELIVERY_SELECT, ReminderRepository, delivery_from_row, placeholders
 from bot.storage import Counters, Database, to_db_time
+from bot.storage.queue_table import QueueTable
 
 
 class DeliveryQueue:
@@ -22,15 +23,11 @@ class DeliveryQueue:
         """Use ``db`` for every query; series roll on through a :class:`ReminderRepository`."""
         self.db = db
         self.reminders = ReminderRepository(db)
+        self.table = QueueTable(db, "deliveries")
 
     def recover(self, now: datetime, older_than: timedelta = timedelta(0)) -> int:
         """Re-queue deliveries left 'sending' (claimed at least ``older_than`` ago); return how many."""
-        with self.db.transaction() as conn:
-            return conn.execute(
-                "UPDATE deliveries SET status = 'pending', claimed_at = NULL, updated_at = ? "
-                "WHERE status = 'sending' AND claimed_at <= ?",
-                (to_db_time(now), to_db_time(now - older_than)),
-            ).rowcount
+        return self.table.recover(now, older_than)
 
     def sweep(self, now: datetime, grace: timedelta) -> int:
         """Mark pending deliveries 'missed' when pointless; return how many.
@@ -61,23 +58,9 @@ class DeliveryQueue:
         return len(ids)
 
     def claim(self, now: datetime, limit: int) -> list[Delivery]:
-        """Atomically move up to ``limit`` due deliveries to 'sending' and return them, earliest first.
-
-        The re-check of ``status = 'pending'`` in the outer UPDATE makes this safe under concurrency in
-        PostgreSQL (READ COMMITTED) as well; in SQLite the write lock of BEGIN IMMEDIATE serialises it.
-        """
-        at = to_db_time(now)
+        """Atomically move up to ``limit`` due deliveries to 'sending' and return them, earliest first."""
         with self.db.transaction() as conn:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    "UPDATE deliveries SET status = 'sending', claimed_at = ?, updated_at = ? "
-                    "WHERE status = 'pending' AND id IN (SELECT id FROM deliveries WHERE status = 'pending' "
-                    "AND fire_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                    "ORDER BY fire_at, id LIMIT ?) RETURNING id",
-                    (at, at, at, at, limit),
-                ).fetchall()
-            ]
+            ids = self.table.claim_ids(conn, now, limit)
             if not ids:
                 return []
             query = DELIVERY_SELECT + f"WHERE d.id IN ({placeholders(ids)}) ORDER BY d.fire_at, d.id"
@@ -116,12 +99,7 @@ class DeliveryQueue:
 
     def release(self, delivery_id: int, now: datetime, *, retry_at: datetime, attempts: int | None = None) -> None:
         """Put a claimed delivery back to 'pending', not to be claimed before ``retry_at``."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE deliveries SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, "
-                "attempts = COALESCE(?, attempts), updated_at = ? WHERE id = ? AND status = 'sending'",
-                (to_db_time(retry_at), attempts, to_db_time(now), delivery_id),
-            )
+        self.table.release(delivery_id, now, retry_at=retry_at, attempts=attempts)
 
     def block_user(self, user_id: int, now: datetime) -> int:
         """The user blocked the bot: cancel their reminders and open deliveries; return deliveries cancelled."""
@@ -131,8 +109,4 @@ class DeliveryQueue:
                 "UPDATE reminders SET status = 'cancelled', updated_at = ? WHERE user_id = ? AND status = 'active'",
                 (stamp, user_id),
             )
-            return conn.execute(
-                "UPDATE deliveries SET status = 'cancelled', updated_at = ? "
-                "WHERE user_id = ? AND status IN ('pending', 'sending')",
-                (stamp, user_id),
-            ).rowcount
+            return self.table.cancel_open(conn, user_id, now)

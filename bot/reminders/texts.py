@@ -8,7 +8,6 @@ naming the file and the key, raised when the bot starts rather than when a patie
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
@@ -18,7 +17,7 @@ from typing import Any
 from bot.errors import KnowledgeError
 from bot.reminders.model import KINDS
 from bot.reminders.schedule import SAME_DAY_LEAD
-from bot.yamlfile import read_knowledge_yaml
+from bot.yamlfile import checked_template, read_knowledge_yaml
 
 # key -> the placeholders the text may use.
 MESSAGES: dict[str, frozenset[str]] = {
@@ -202,20 +201,6 @@ def _kind_map(data: Mapping[str, Any], key: str, file: str) -> dict[str, str]:
     return dict(value)
 
 
-def _check_message(file: str, key: str, text: object) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise KnowledgeError(file, f"messages.{key}", "must be a non-empty string")
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    except ValueError as exc:
-        raise KnowledgeError(file, f"messages.{key}", f"bad format string: {exc}") from exc
-    unknown = {f for f in fields if f.split(".")[0].split("[")[0] not in MESSAGES[key]}
-    if unknown:
-        allowed = ", ".join(sorted(MESSAGES[key])) or "none"
-        raise KnowledgeError(file, f"messages.{key}", f"unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
-    return text
-
-
 def load_reminder_texts(path: Path) -> ReminderTexts:
     """Load and validate the reminder texts; raise KnowledgeError naming the file and key."""
     file = path.name
@@ -231,7 +216,7 @@ def load_reminder_texts(path: Path) -> ReminderTexts:
     extra = sorted(set(messages) - set(MESSAGES))
     if extra:
         raise KnowledgeError(file, f"messages.{extra[0]}", "unknown key (typo?)")
-    checked = {key: _check_message(file, key, messages[key]) for key in MESSAGES}
+    checked = {key: checked_template(file, f"messages.{key}", messages[key], MESSAGES[key]) for key in MESSAGES}
     keywords_raw = data.get("kind_keywords")
     if not isinstance(keywords_raw, dict) or set(keywords_raw) != {"dexa", "blood"}:
         raise KnowledgeError(file, "kind_keywords", "must map dexa and blood to lists of words")

@@ -65,6 +65,9 @@ class Verdict:
     medication: bool = False
     caution: Concept | None = None
     missed_dose: bool = False
+    # A medication-change phrase of the catalogue is in the message, whatever the classifier says: used
+    # before anything is stored from a message (a reminder "to stop my anastrozole" gets the guard).
+    medication_phrase: bool = False
     foreign: Foreign | None = None
     someone_else: bool = False
     why: str = ""
@@ -136,12 +139,13 @@ class Triage:
             medication = concept is None and p_medication >= self.medication_threshold
             return Verdict(
                 urgent=concept, medication=medication, foreign=foreign, why="language" if concept else "", p_urgent=p_urgent,
-                missed_dose=concept is None and by_model,
+                missed_dose=concept is None and by_model, medication_phrase=self.mentions_medication_change(text),
             )
         prepared = Prepared(text, self.context, self.corrector)  # words and context read once for both
         flags = self.red_flags.match(text, self.context, self.corrector, prepared)
         changes = self.medication.match(text, self.context, self.corrector, prepared)
         missed = bool(changes.hits(MISSED_DOSE))
+        phrase = changes.hit is not None
         medication = p_medication >= self.medication_threshold or (
             p_medication >= PHRASE_FLOOR and bool(changes.hits(GUARD))
         )
@@ -149,7 +153,7 @@ class Triage:
         if flags.hit is not None and (flags.said_now or p_urgent >= self.thresholds["urgent_affirmed"]):
             return Verdict(  # an emergency is answered alone: the missed-dose model is not asked
                 urgent=flags.hit, medication=medication, someone_else=flags.someone_else, why="catalogue",
-                p_urgent=p_urgent, missed_dose=missed,
+                p_urgent=p_urgent, missed_dose=missed, medication_phrase=phrase,
             )
         # The model counts unless the catalogue's denials are there ("i never miss it", "remind me to").
         p_missed = self._p_missed(text)
@@ -170,9 +174,10 @@ class Triage:
             concept = flags.hit or self.concepts.get(concept_guess or "", GENERIC)
             return Verdict(
                 urgent=concept, medication=medication, someone_else=flags.someone_else, why="classifier",
-                p_urgent=p_urgent, missed_dose=missed,
+                p_urgent=p_urgent, missed_dose=missed, medication_phrase=phrase,
             )
-        return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent, missed_dose=missed)
+        return Verdict(medication=medication, caution=caution or flags.hit, p_urgent=p_urgent, missed_dose=missed,
+                       medication_phrase=phrase)
 
     def _p_missed(self, text: str) -> float:
         """P(missed dose) from the model, 0 without one or without a dose-event cue in the text."""
