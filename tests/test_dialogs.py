@@ -40,7 +40,7 @@ class Sees:
     """What one input should show the user."""
 
     kinds: tuple[str, ...] | None = None  # the reply kinds, in order (None: not checked)
-    text: tuple[str, ...] = ()  # each a substring of the replies' plain text
+    text: tuple[str, ...] = ()  # each a substring of the replies' plain text ("re:..." a regular expression)
     absent: tuple[str, ...] = ()  # each NOT a substring of it
     buttons: tuple[str, ...] = ()  # each the prefix of some button's data
     no_buttons: bool = False
@@ -60,6 +60,8 @@ def sees(
 
 
 NOTHING = sees(kinds="")
+# The DEXA interval, as each passage that answers "how often do I need a DEXA scan?" words it.
+DEXA_INTERVAL = "re:every (1-2|one to two|two) years"
 
 
 def _describe(replies: Sequence[Reply]) -> str:
@@ -78,7 +80,11 @@ def _check(expect: Sees, replies: Sequence[Reply]) -> list[str]:
     if expect.kinds is not None and kinds != expect.kinds:
         problems.append(f"kinds {kinds} != expected {expect.kinds}")
     text = "\n\n".join(reply.plain_text for reply in replies)
-    problems += [f"missing text {wanted!r}" for wanted in expect.text if wanted not in text]
+    problems += [
+        f"missing text {wanted!r}"
+        for wanted in expect.text
+        if (re.search(wanted[3:], text) is None if wanted.startswith("re:") else wanted not in text)
+    ]
     problems += [f"unexpected text {unwanted!r}" for unwanted in expect.absent if unwanted in text]
     data = [button.data for reply in replies for row in reply.buttons for button in row]
     problems += [f"no button data starting with {prefix!r}" for prefix in expect.buttons
@@ -166,7 +172,7 @@ def test_consent_is_needed_before_a_question(runtime: Runtime) -> None:
         ("/reminders", sees('press "I understand"', kinds="info info", buttons=["ok"])),
         (("press", "r:list"), sees('press "I understand"', kinds="info info")),
         *CONSENT,
-        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", kinds="answer", buttons=["m:", "g:"])),
+        ("how often do I need a DEXA scan?", sees(DEXA_INTERVAL, "From: ", kinds="answer", buttons=["m:", "g:"])),
         ("/start", sees("Hello! I answer questions", "Disclaimer", kinds="info info", no_buttons=True)),
     ])
 
@@ -212,10 +218,10 @@ def test_help_disclaimer_privacy_and_forget_work_before_consent(runtime: Runtime
 
 def test_a_question_with_more_and_define_buttons(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
-        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", "not medical advice", kinds="answer",
+        ("how often do I need a DEXA scan?", sees(DEXA_INTERVAL, "From: ", "not medical advice", kinds="answer",
                                                   buttons=["m:", "g:dexa-scan"])),
         # Two close answers under different headings: the other one is offered ("did you mean"), one tap away.
-        (("tap", "› Establishing a Monitoring Cadence"), sees("More from the articles", "From: ", kinds="answer")),
+        (("tap", "› How Is Aromatase Inhibitor-Induced Bone Loss Managed?"), sees("More from the articles", "From: ", kinds="answer")),
         (("press", "g:dexa-scan"), sees("DEXA scan", "Also called:", "Dual-Energy X-ray Absorptiometry",
                                         kinds="glossary")),
         ("what is the price of a train ticket to Leeds", sees("I'm sorry, the articles I have don't cover that.",
@@ -513,7 +519,7 @@ def test_unknown_command(bot: Runtime) -> None:
 def test_a_question_during_a_guided_remind_is_answered_and_the_flow_offered_again(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/remind", sees("What would you like me to remind you about?", kinds="reminder")),
-        ("how often do I need a DEXA scan?", sees("every 1-2 years", "From: ", "Carry on?", kinds="answer reminder",
+        ("how often do I need a DEXA scan?", sees(DEXA_INTERVAL, "From: ", "Carry on?", kinds="answer reminder",
                                                    buttons=["r:go", "r:stop"])),
         ("Eye clinic", sees("When is your Eye clinic?", kinds="reminder")),
         ("not now", sees("OK, stopped. Nothing was saved.", kinds="reminder")),
@@ -618,7 +624,7 @@ def test_dexa_one_line_guided_list_and_undo(bot: Runtime) -> None:
     verify_dialog(bot, ALICE, [
         ("/dexa", sees("No DEXA results recorded yet", "/dexa add", kinds="record", buttons=["dx:add"])),
         ("/dexa 2026-03-14 lumbar spine -2.7", sees("Lumbar spine: T-score -2.7", "osteoporosis (weakened bones)",
-                                                    "From: How anastrozole affects bone density", "every 1-2 years",
+                                                    "From: How anastrozole affects bone density", DEXA_INTERVAL,
                                                     kinds="record", buttons=["dx:del:", "dx:remind:"])),
         (("tap", "Undo"), sees("Deleted the result of Saturday 14 March 2026", kinds="record")),
         ("/dexa 2026-03-14 lumbar spine -9", sees("outside what a scan report shows", kinds="error")),

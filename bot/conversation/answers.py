@@ -69,7 +69,7 @@ class Answers:
         elif act.kind is Kind.SMALL_TALK and not verdict.medication and verdict.caution is None:
             if not self._reads_as_question(text):
                 return [compose.small_talk(act.act)]
-            act = Act(Kind.QUESTION)
+            act = Act(Kind.QUESTION, "", act.p_small_talk, act.p_not_covered)
         parts = [] if verdict.medication else split_questions(text)
         if len(parts) > 1:
             replies = [Reply(ReplyKind.INFO, (Block(self.deps.texts.get("several_questions", count=len(parts))),))]
@@ -90,7 +90,7 @@ class Answers:
         if lead is not None and act.kind is Kind.SMALL_TALK:
             return []  # "thanks!" inside a list of questions needs no reply of its own
         searcher = self.deps.knowledge.searcher
-        result = searcher.search(text[: self.deps.settings.max_message_chars], audience or "")
+        result = searcher.search(text[: self.deps.settings.max_message_chars], audience or "", act.p_not_covered)
         if audience and result.hits:
             # Another audience's dosing is never shown as if it were the reader's ("0.5 mg twice weekly" for men on TRT).
             other = [
@@ -101,7 +101,9 @@ class Answers:
             result = replace(result, hits=tuple(h for h in result.hits if h not in other))
         if verdict.medication:
             replies = compose.medication(result)
-        elif result.answered and (act.kind is not Kind.NOT_COVERED or result.reason == "overview" or self._unknown(result)):
+        elif result.answered and (
+            result.learned or act.kind is not Kind.NOT_COVERED or result.reason == "overview" or self._unknown(result)
+        ):
             replies = [compose.answer(result)]
         else:
             replies = [compose.no_match(result, symptom=verdict.caution is not None)]

@@ -18,10 +18,12 @@ from typing import Any
 
 from bot.errors import KnowledgeError
 from bot.knowledge.analyzer import Analyzer
+from bot.knowledge.answerable import AnswerabilityModel
 from bot.knowledge.formats import FORMATS, ingest_articles
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.ingest import ArticleSource
 from bot.knowledge.search import Searcher, SearchSettings
+from bot.knowledge.vectors import WordVectors
 from bot.models import Passage
 from bot.yamlfile import read_knowledge_text, read_knowledge_yaml
 
@@ -246,7 +248,16 @@ class KnowledgeBase:
                 raise KnowledgeError("articles.yaml", article.id, problem)
         english = load_english_frequency(root)
         questions = load_passage_questions(root, passages)
-        searcher = Searcher(passages, load_analyzer(root), settings, english, load_health_terms(root), questions)
+        searcher = Searcher(
+            passages,
+            load_analyzer(root),
+            settings,
+            english,
+            load_health_terms(root),
+            questions,
+            WordVectors.load(root),
+            AnswerabilityModel.load(root),
+        )
         glossary = Glossary.load(root / "glossary.yaml")
         for entry in glossary.entries:
             for source in entry.sources:

@@ -21,3 +21,4 @@ class Candidate:
     coverage: float  # share of the question's weight the passage (or its questions) contains
     idf_matched: float  # that weight, unnormalised
     defining: bool  # the passage defines the subject of a "what is X" question
+    dense: float = 0.0  # the word-vector score (0..1 over the passages; 0 without vectors)

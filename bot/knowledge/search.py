@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.knowledge.analyzer import Analyzer, stem, surface_words
+from bot.knowledge.answerable import AnswerabilityModel, evidence
 from bot.knowledge.index import Bm25Index
 from bot.knowledge.intent import (
     acronyms_expanded,
@@ -50,6 +51,7 @@ from bot.knowledge.intent import (
 )
 from bot.knowledge.rank import Candidate
 from bot.knowledge.spelling import SpellingCorrector
+from bot.knowledge.vectors import DenseField, DenseScores, WordVectors
 from bot.models import Hit, Passage
 
 MAX_QUERY_CHARS = 1_000  # longer messages are cut before analysis (a question is rarely longer)
@@ -58,6 +60,7 @@ MAX_QUERY_CHARS = 1_000  # longer messages are cut before analysis (a question i
 UNKNOWN_FULL_ZIPF = 6.5
 UNKNOWN_ZIPF_SPAN = 2.5
 UNKNOWN_MIN_SHARE = 0.05
+ASKED_WORD_MIN = 5  # uses in the written questions that make a word the speller knows (see Searcher)
 CENTRAL_SHARE = 0.1  # a term in at least this share of passages is one of the articles' central words
 
 
@@ -76,11 +79,15 @@ class SearchSettings:
     acronym_boost: float = 1.0  # rerank: ...and one spelling out the acronym X gains this share more
     unknown_chatter_share: float = 0.2  # weight share of an unknown word that names no health topic
     answer_type_boost: float = 0.5  # rerank: a passage holding the kind of fact asked for ("how often": a frequency)
-    question_weight: float = 1.0  # fusion: the patient-questions field against the passage text
+    question_weight: float = 1.5  # fusion: the patient-questions field against the passage text (1, 1.5, 2, 3 measured)
     closest_weight: float = 0.5  # fusion: the single closest patient question (0, 0.5, 1 measured: 0.5 best)
     # rerank: a glossary definition yields to a body passage defining the term too (1.0/0.8/0.6 measured on 3 sets)
     glossary_share: float = 0.8
     audience_boost: float = 0.3  # rerank: a passage for the question's audience gains this share, the other's loses it
+    # fusion: the dense (word-vector) score against the BM25 fields, both on a 0..1 scale (0.35/0.5 measured on
+    # three blind development sets, 0.5 best); 0 searches with BM25 alone
+    dense_weight: float = 0.5
+    dense_candidates: int = 10  # passages the dense score alone brings in beside BM25's candidates
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     reason: str  # answered | overview (only central words: the term's definition) | empty | no_terms | no_match | weak
     corrections: dict[str, str] = field(default_factory=dict)
+    learned: bool = False  # the answerability model (with the router's probability) made the no-match decision
 
     @property
     def answered(self) -> bool:
@@ -111,6 +119,7 @@ class Prepared:
     subject_terms: frozenset[str]
     wants: frozenset[str]
     audience: str  # "women", "men" or ""
+    dense: DenseScores | None = None  # the word-vector scores (None without vectors or known words)
 
 
 _MEN = re.compile(r"\b(?:men|man|male|males|husband|boyfriend|testosterone|trt|hypogonad\w*|andropause|his|he)\b", re.I)
@@ -152,13 +161,18 @@ class Searcher:
         english: Mapping[str, float] | None = None,
         health_terms: Collection[str] = (),
         questions: Mapping[str, Sequence[str]] | None = None,
+        vectors: WordVectors | None = None,
+        answerable: AnswerabilityModel | None = None,
     ) -> None:
         """Index passages (and the patient questions each answers) with the given analyzer.
 
         ``english`` maps common words to Zipf frequency; ``health_terms`` are words that name a health
         topic (for the no-match rule: see ``term_weight``); ``questions`` maps a passage id to the
-        questions people wrote for it (``knowledge/passage_questions.yaml``), indexed as a second field.
+        questions people wrote for it (``knowledge/passage_questions.yaml``), indexed as a second field;
+        ``vectors`` (optional) embed passages and questions for the dense field; ``answerable`` (optional)
+        is the learned no-match decision, used when the caller gives the router's probability.
         """
+        self.answerable = answerable
         self.passages = tuple(passages)
         self.analyzer = analyzer
         self.settings = settings or SearchSettings()
@@ -168,9 +182,13 @@ class Searcher:
         # instead of on one of three. Every source passage has questions: their ranking is unchanged.
         asked = {p.id: written.get(p.id) or [f"{p.heading}. {p.text}"] for p in self.passages}
         word_counts: Counter[str] = Counter()
+        asked_words: Counter[str] = Counter()
         for passage in self.passages:
             word_counts.update(surface_words(f"{passage.text} {passage.heading} {passage.context}"))
-            word_counts.update(surface_words(" ".join(written.get(passage.id, ()))))
+            asked_words.update(surface_words(" ".join(written.get(passage.id, ()))))
+        # The written questions imitate patients, typos included ("bisphosponates"): a word only they use
+        # is a correct spelling when many wrote it ("adex", "dexa"), not when one helper's typo did.
+        word_counts.update({word: n for word, n in asked_words.items() if n >= ASKED_WORD_MIN or word in word_counts})
         # Real English words are never "corrected" into article words ("insurance" is not a typo of
         # "instance", nor "generic" of "genetic"): only unknown strings are.
         known_words = set(analyzer.stop_words) | analyzer.vocabulary() | set(english or ()) | set(health_terms)
@@ -180,6 +198,10 @@ class Searcher:
         single = [(doc, question) for doc, p in enumerate(self.passages) for question in asked.get(p.id, ())]
         self.single_questions = Bm25Index([analyzer.analyze(question) for _, question in single])
         self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
+        self.vectors = vectors
+        self.dense = (
+            DenseField(vectors, [f"{p.heading}. {p.text}" for p in self.passages], single) if vectors is not None else None
+        )
         # Passages with patient questions are the ones the router model was trained on (its questions are
         # these); a clinic's new article has none until someone writes them.
         self.questioned = frozenset(p.id for p in self.passages if written.get(p.id))
@@ -208,11 +230,13 @@ class Searcher:
             corrected.append(fixed or word)
         return corrected, changes
 
-    def search(self, query: str, audience: str = "") -> SearchResult:
+    def search(self, query: str, audience: str = "", p_not_covered: float | None = None) -> SearchResult:
         """Return the passages that answer ``query``, best first, or none with the reason.
 
         ``audience`` ("women" or "men", when the user has said) ranks that audience's passages first; a
-        question that names its audience ("my husband on TRT") does the same on its own.
+        question that names its audience ("my husband on TRT") does the same on its own. With
+        ``p_not_covered`` (the router's probability) and a trained answerability model, that model decides
+        "not covered" (``SearchResult.learned``); otherwise the hand-set rules do.
         """
         prepared = self.prepare(query, audience)
         if isinstance(prepared, SearchResult):
@@ -220,9 +244,16 @@ class Searcher:
         candidates = self.candidates(prepared)
         if not candidates:
             return SearchResult(query, prepared.terms, (), "no_match", prepared.corrections)
-        ordered = sorted(((self._heuristic(c, prepared), c) for c in candidates), key=lambda i: (-i[0], i[1].doc))
+        ordered = self.rank(candidates, prepared)
         best = ordered[0][1]
-        reason = self._refusal(prepared, best)
+        learned = (
+            self.answerable is not None and p_not_covered is not None and self.passages[best.doc].id in self.questioned
+        )
+        if learned and self.answerable is not None and p_not_covered is not None:
+            answered = self.answerable.answers(evidence(self, prepared, best, p_not_covered))
+            reason = "" if answered else "weak" if best.idf_matched < self.settings.min_idf_matched else "no_match"
+        else:
+            reason = self._refusal(prepared, best)
         if reason == "weak" and self._central_only(prepared):
             # "anastrozole", "tell me about arimidex": only the articles' central words, which carry almost
             # no weight in BM25 (a term in half the passages). The question is on topic: give the overview,
@@ -230,9 +261,9 @@ class Searcher:
             overview = self._overview(prepared, [c for _, c in ordered])
             passage = self.passages[overview.doc]
             hit = Hit(passage, round(ordered[0][0], 4), round(overview.coverage, 4))
-            return SearchResult(query, prepared.terms, (hit,), "overview", prepared.corrections)
+            return SearchResult(query, prepared.terms, (hit,), "overview", prepared.corrections, learned)
         if reason:
-            return SearchResult(query, prepared.terms, (), reason, prepared.corrections)
+            return SearchResult(query, prepared.terms, (), reason, prepared.corrections, learned)
         hits: list[Hit] = []
         top = ordered[0][0]
         settings = self.settings
@@ -242,7 +273,7 @@ class Searcher:
             if hits and not (strong and close):
                 break
             hits.append(Hit(self.passages[candidate.doc], round(score, 4), round(candidate.coverage, 4)))
-        return SearchResult(query, prepared.terms, tuple(hits), "answered", prepared.corrections)
+        return SearchResult(query, prepared.terms, tuple(hits), "answered", prepared.corrections, learned)
 
     def prepare(self, query: str, audience: str = "") -> Prepared | SearchResult:
         """Return the analysed question, or the result explaining why there is nothing to search."""
@@ -269,24 +300,31 @@ class Searcher:
             subject_terms=frozenset(subject_weights),
             wants=question_answer_types(text),
             audience=audience or question_audience(text),
+            dense=self.dense.scores(" ".join(words)) if self.dense is not None else None,
         )
 
     def candidates(self, prepared: Prepared) -> list[Candidate]:
-        """Return the best candidates by fused BM25 score, each with its ranking features."""
+        """Return the best candidates by fused BM25 (and dense) score, each with its ranking features."""
         fields = self._field_scores(prepared.query_weights)
         fused = fields[0] + self.settings.question_weight * fields[1] + self.settings.closest_weight * fields[2]
         k = min(self.settings.candidates, len(fused))
         if k == 0 or fused.max() <= 0:
             return []
         best = np.argpartition(-fused, k - 1)[:k]
-        ranked = [i for i in sorted(best.tolist(), key=lambda i: (-fused[i], i)) if fused[i] > 0]
+        pool = {i for i in best.tolist() if fused[i] > 0}
+        dense = prepared.dense.scaled if prepared.dense is not None else None
+        if dense is not None and self.settings.dense_weight > 0 and self.settings.dense_candidates > 0:
+            extra = min(self.settings.dense_candidates, len(dense))
+            pool |= set(np.argpartition(-dense, extra - 1)[:extra].tolist())
+        ranked = sorted(pool, key=lambda i: (-fused[i], i))
         total = sum(prepared.weights.values()) or 1.0
         out: list[Candidate] = []
         for doc in ranked:
             idf_matched = sum(prepared.weights[t] for t in self._matched_terms(doc, tuple(prepared.weights)))
             coverage = idf_matched / total
             defining = bool(prepared.subject_terms) and any(prepared.subject_terms <= w for w in self.definitions[doc])
-            out.append(Candidate(doc, float(fused[doc]), coverage, idf_matched, defining))
+            closeness = float(dense[doc]) if dense is not None else 0.0
+            out.append(Candidate(doc, float(fused[doc]), coverage, idf_matched, defining, closeness))
         return out
 
     def _field_scores(self, query_weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -302,6 +340,16 @@ class Searcher:
         for scores in (text, asked, closest):
             out.append(scores / scores.max() if len(scores) and scores.max() > 0 else scores)
         return out[0], out[1], out[2]
+
+    def rank(self, candidates: Sequence[Candidate], prepared: Prepared) -> list[tuple[float, Candidate]]:
+        """Return (score, candidate) best first: the boosted BM25 score (``_heuristic``) on a 0..1 scale,
+        fused with the dense score by ``dense_weight`` (when the searcher has word vectors)."""
+        scored = [(self._heuristic(c, prepared), c) for c in candidates]
+        weight = self.settings.dense_weight if self.dense is not None else 0.0
+        top = max((score for score, _ in scored), default=0.0)
+        if weight > 0 and top > 0:
+            scored = [((1 - weight) * score / top + weight * c.dense, c) for score, c in scored]
+        return sorted(scored, key=lambda item: (-item[0], item[1].doc))
 
     def _heuristic(self, candidate: Candidate, prepared: Prepared) -> float:
         """Return the hand-set ranking score used when no re-ranker is trained (definition and answer-type boosts)."""
