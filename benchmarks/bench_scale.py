@@ -23,6 +23,11 @@ Printed:
   document id is accepted only where get_scores gives it the same score as the document it replaces (a
   tie). Prints ``equivalence: ok (20 queries)`` or the first mismatches.
 
+- the dense field (``bot/knowledge/vectors.py``) at the same size: 100,000 synthetic passage texts (words
+  drawn from the real passages' words, lengths from the real lengths), each standing in for its own
+  question as a clinic's new article does (so 100,000 passage rows and 100,000 question rows); p50/p99 of
+  ``DenseField.scores(question)`` over the questions, and of BM25 ``top`` plus the dense scores together.
+
 Run from the repository root: ``python benchmarks/bench_scale.py``. Peak memory about 250 MB; about
 20 s on 2 cores (most of it rank-bm25: building BM25Okapi and the 50 full scans). Prints figures, asserts nothing.
 """
@@ -34,6 +39,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sample_questions import BUILTIN_QUESTIONS, fmt_ms, load_questions, percentile_ms
@@ -42,6 +48,7 @@ from bot.config import load_settings
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.index import Bm25Index
+from bot.knowledge.vectors import DenseField, WordVectors
 
 SEED = 7
 DOCUMENTS = 100_000
@@ -78,7 +85,7 @@ def query_terms(analyzer: Analyzer, count: int) -> tuple[list[list[str]], int]:
     return [analyzed[i % len(analyzed)] for i in range(count)], len(analyzed)
 
 
-def time_each(function: Callable[[Sequence[str]], object], queries: Sequence[Sequence[str]]) -> list[int]:
+def time_each(function: Callable[[Any], object], queries: Sequence[Any]) -> list[int]:
     """Return the nanoseconds of ``function(query)`` for each query."""
     samples: list[int] = []
     clock = time.perf_counter_ns
@@ -168,6 +175,33 @@ def main() -> None:
             print(f"  {line}")
     else:
         print(f"equivalence: ok ({CHECK_QUERIES} queries)")
+    dense_at_scale(knowledge, index, queries)
+
+
+def dense_at_scale(knowledge: KnowledgeBase, index: Bm25Index, queries: Sequence[Sequence[str]]) -> None:
+    """Time the dense field over 100,000 synthetic passages (see the module docstring)."""
+    vectors = WordVectors.load(load_settings({}).knowledge_dir)
+    if vectors is None:
+        print("dense field: no word vectors in the knowledge folder; skipped")
+        return
+    rng = np.random.default_rng(SEED)
+    words = np.asarray([word for passage in knowledge.passages for word in passage.text.split()])
+    lengths = rng.choice([len(passage.text.split()) for passage in knowledge.passages], size=DOCUMENTS)
+    texts = [" ".join(words[rng.integers(0, len(words), size=int(length))]) for length in lengths]
+    start = time.perf_counter()
+    field = DenseField(vectors, texts, list(enumerate(texts)))
+    built = time.perf_counter() - start
+    asked = load_questions()[0]
+    pairs = [(asked[i % len(asked)], queries[i]) for i in range(len(queries))]
+    for question, _ in pairs[:20]:  # warm-up
+        field.scores(question)
+    dense = time_each(lambda pair: field.scores(pair[0]), pairs)
+    both = time_each(lambda pair: (field.scores(pair[0]), index.top(pair[1], TOP_K)), pairs)
+    print(
+        f"dense field ({DOCUMENTS:,} passages and as many question rows, {vectors.dimensions} dimensions): embedded in "
+        f"{built:.1f} s; scores() p50 {fmt_ms(percentile_ms(dense, 50))}, p99 {fmt_ms(percentile_ms(dense, 99))}; "
+        f"with BM25 top p50 {fmt_ms(percentile_ms(both, 50))}, p99 {fmt_ms(percentile_ms(both, 99))}, n={len(both)}"
+    )
 
 
 if __name__ == "__main__":
