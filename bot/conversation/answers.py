@@ -18,7 +18,8 @@ from datetime import datetime
 from bot.conversation.acts import Act, Kind
 from bot.conversation.turns import TurnMemory, is_follow_up, split_questions
 from bot.handlers.deps import Deps
-from bot.knowledge.search import SearchResult, passage_audience
+from bot.knowledge.audience import passage_audience
+from bot.knowledge.search import SearchResult
 from bot.models import Block, Reply, ReplyKind, Style
 from bot.safety.triage import Verdict
 

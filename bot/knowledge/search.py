@@ -1,10 +1,19 @@
 """Answer a question with passages, or say honestly that the articles do not cover it.
 
-Owns the query side: spelling correction, analysis, BM25 ranking, score normalisation and the
-no-match decision.
+Owns the query side: spelling correction, analysis, BM25 ranking, score normalisation, fusion with the
+dense field (``vectors.py``: the boosted BM25 score and the dense score, both on 0..1, weighted by
+``dense_weight``) and the no-match decision.
 
-How the no-match rule works and was calibrated
-----------------------------------------------
+Who decides "not covered"
+-------------------------
+When the caller gives the router's probability (the Assistant always does) and the best passage has
+written questions, the learned answerability model decides (``answerable.py``): it weighs the evidence
+below together with the router's reading and the question's closeness in meaning to any written
+question. Otherwise (a clinic's new article, or a caller without the router) the hand-set rules below
+decide; their evidence is also the model's.
+
+How the hand-set no-match rule works and was calibrated
+-------------------------------------------------------
 Raw BM25 scores are not comparable between queries (they grow with query length), so the decision uses
 term *weights* for the question's information. A term weighs its idf, capped by its everyday-English
 rarity (Zipf frequencies in ``knowledge/english_frequency.txt``), so "think" or "better" weigh little
@@ -32,7 +41,6 @@ score and above the thresholds, so a single clear answer is returned alone.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +49,7 @@ import numpy as np
 
 from bot.knowledge.analyzer import Analyzer, stem, surface_words
 from bot.knowledge.answerable import AnswerabilityModel, evidence
+from bot.knowledge.audience import passage_audience, question_audience
 from bot.knowledge.index import Bm25Index
 from bot.knowledge.intent import (
     acronyms_expanded,
@@ -120,29 +129,6 @@ class Prepared:
     wants: frozenset[str]
     audience: str  # "women", "men" or ""
     dense: DenseScores | None = None  # the word-vector scores (None without vectors or known words)
-
-
-_MEN = re.compile(r"\b(?:men|man|male|males|husband|boyfriend|testosterone|trt|hypogonad\w*|andropause|his|he)\b", re.I)
-_WOMEN = re.compile(
-    r"\b(?:women|woman|female|wife|girlfriend|postmenopausal|post-menopausal|menopaus\w*|breast|her|she)\b", re.I
-)
-
-
-def passage_audience(passage: Passage) -> str:
-    """Return "men" or "women" for a passage written for one of them, else ""."""
-    text = f"{passage.heading} {passage.context} {passage.text}"
-    men, women = len(_MEN.findall(text)), len(_WOMEN.findall(text))
-    if passage.article == "004" and men >= women:
-        return "men"
-    if men > women:
-        return "men"
-    return "women" if women > men else ""
-
-
-def question_audience(text: str) -> str:
-    """Return the audience a question names about itself ("my husband on trt" -> "men"), else ""."""
-    men, women = len(_MEN.findall(text)), len(_WOMEN.findall(text))
-    return "men" if men > women else "women" if women > men else ""
 
 
 def passage_document(analyzer: Analyzer, passage: Passage) -> list[str]:
