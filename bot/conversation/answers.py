@@ -24,6 +24,9 @@ from bot.models import Block, Reply, ReplyKind, Style
 from bot.safety.triage import Verdict
 
 MAX_REMEMBERED = 300  # characters of a question kept for a follow-up
+# When the router is this sure a message is talk, no passage overrides it: "are you human or AI?" and
+# "am I talking to a real nurse?" share every word with some passage (AI, nurse) but are about the bot.
+SMALL_TALK_SURE = 0.95
 SMALL_TALK_OVERRIDE = 0.8  # share of a "small talk" message's weight a passage must cover to answer it instead
 
 
@@ -68,7 +71,7 @@ class Answers:
         if previous and (is_follow_up(text) or act.act == "follow_up"):
             text, act = f"{previous} {text}"[-MAX_REMEMBERED:], acts.read(f"{previous} {text}")
         elif act.kind is Kind.SMALL_TALK and not verdict.medication and verdict.caution is None:
-            if not self._reads_as_question(text):
+            if act.p_small_talk >= SMALL_TALK_SURE or not self._reads_as_question(text):
                 return [compose.small_talk(act.act)]
             act = Act(Kind.QUESTION, "", act.p_small_talk, act.p_not_covered)
         parts = [] if verdict.medication else split_questions(text)
