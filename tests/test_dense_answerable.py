@@ -163,3 +163,15 @@ def test_dense_field_scores_are_scaled_to_the_unit_interval(knowledge: Knowledge
     assert scores is not None
     assert scores.scaled.min() == 0.0 and scores.scaled.max() == 1.0 and -1.0 <= scores.closest_question <= 1.0
     assert field.scores("zzzz qqqq") is None
+
+
+def test_a_passage_nobody_wrote_questions_for_is_scored_on_the_questioned_passages_scale() -> None:
+    # 30 questioned passages whose closest question sits 0.3 above their own cosine: the unquestioned
+    # passage (own 0.5) gets the fitted 0.8, not its bare 0.5, so it is not ranked under them all.
+    own = np.linspace(0.0, 0.6, 31)
+    closest = np.where(np.arange(31) == 30, -2.0, own + 0.3)
+    own[30] = 0.5
+    filled = DenseField._stand_in(own, closest)
+    assert np.isclose(filled[30], 0.8) and np.allclose(filled[:30], closest[:30])
+    few = np.asarray([0.2, 0.5]), np.asarray([0.6, -2.0])
+    assert DenseField._stand_in(*few).tolist() == [0.6, 0.5]  # too few to fit: the own cosine

@@ -23,12 +23,15 @@ TARGETS = {
     # Blind development sets of the safety and answers redesign (data/eval/README.md): floors a little
     # under what the build measures, so a change that loses ground on them fails here.
     "safety-blind-dev.yaml": {"urgent_recall": 0.97, "medication_recall": 0.95},
-    "answers-blind-dev.yaml": {"hit@1": 0.45, "hit@3": 0.68, "no_match_correct": 0.82,
-                               "small_talk_as_small_talk": 0.95},
+    "answers-blind-dev.yaml": {"hit@1": 0.58, "hit@3": 0.79, "no_match_correct": 0.93,
+                               "small_talk_as_small_talk": 0.97},
+    # Set C, the "before" set of the second answers round (dense field, learned "not covered").
+    "answers-blind-dev2.yaml": {"hit@1": 0.71, "hit@3": 0.83, "no_match_correct": 0.93,
+                                "small_talk_as_small_talk": 0.97},
     # The sealed twins, scored once at the end of the work (data/eval/README.md), then kept as floors.
     "safety-blind-sealed.yaml": {"urgent_recall": 1.0, "medication_recall": 0.95},
-    "answers-blind-sealed.yaml": {"hit@1": 0.52, "hit@3": 0.68, "no_match_correct": 0.80,
-                                  "small_talk_as_small_talk": 0.93},
+    "answers-blind-sealed.yaml": {"hit@1": 0.60, "hit@3": 0.81, "no_match_correct": 0.93,
+                                  "small_talk_as_small_talk": 0.95},
 }
 CEILINGS = {
     "dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.02},
@@ -36,7 +39,9 @@ CEILINGS = {
     "sealed.yaml": {"answerable_refused": 0.06, "non_urgent_flagged_urgent": 0.02},
     "safety-blind-dev.yaml": {"near_miss_flagged_urgent": 0.05, "ordinary_flagged_urgent": 0.015,
                               "non_medication_flagged_medication": 0.06},
-    "answers-blind-dev.yaml": {"answerable_refused": 0.07, "non_urgent_flagged_urgent": 0.0},
+    "answers-blind-dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.0},
+    # Three of its 314 messages are flagged urgent by triage's classifier (left alone: see the README there).
+    "answers-blind-dev2.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.015},
     "safety-blind-sealed.yaml": {"near_miss_flagged_urgent": 0.02, "ordinary_flagged_urgent": 0.01,
                                  "non_medication_flagged_medication": 0.08},
     "answers-blind-sealed.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.0},

@@ -186,7 +186,13 @@ class Searcher:
         self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
         self.vectors = vectors
         self.dense = (
-            DenseField(vectors, [f"{p.heading}. {p.text}" for p in self.passages], single) if vectors is not None else None
+            DenseField(
+                vectors,
+                [f"{p.heading}. {p.text}" for p in self.passages],
+                [(doc, question) for doc, p in enumerate(self.passages) for question in written.get(p.id, ())],
+            )
+            if vectors is not None
+            else None
         )
         # Passages with patient questions are the ones the router model was trained on (its questions are
         # these); a clinic's new article has none until someone writes them.

@@ -23,6 +23,7 @@ import numpy as np
 from bot.errors import KnowledgeError
 
 FILE = Path("models") / "word_vectors.npz"
+FIT_MIN = 20  # questioned passages needed to fit the stand-in line (see DenseField._stand_in)
 WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")  # the tokens the build script encoded
 
 
@@ -99,7 +100,8 @@ class DenseField:
     """Passages and their written questions as unit vectors, scored against a question's vector."""
 
     def __init__(self, vectors: WordVectors, passage_texts: Sequence[str], questions: Sequence[tuple[int, str]]) -> None:
-        """Embed ``passage_texts`` (one per passage) and ``questions`` ((passage index, question) pairs)."""
+        """Embed ``passage_texts`` (one per passage) and ``questions`` ((passage index, question) pairs: the
+        written ones only; a passage without any gets a stand-in score, see ``_stand_in``)."""
         self.vectors = vectors
         self.passages = vectors.embed_all(passage_texts)
         self.questions = vectors.embed_all([question for _, question in questions])
@@ -111,13 +113,30 @@ class DenseField:
         if not query.any() or not len(self.passages):
             return None
         own = self.passages @ query
-        closest = np.full(len(own), -1.0)
+        closest = np.full(len(own), -2.0)  # below any cosine: "no written question"
         asked = self.questions @ query if len(self.owner) else np.zeros(0)
         if len(asked):
             np.maximum.at(closest, self.owner, asked)
-        # A passage without questions stands in for its own closest question (cosines are >= -1).
-        closest = np.where(closest <= -1.0, own, closest)
+        closest = self._stand_in(own, closest)
         mixed = 0.5 * own + 0.5 * closest
         low, high = float(mixed.min()), float(mixed.max())
         scaled = (mixed - low) / (high - low) if high > low else np.zeros(len(mixed))
         return DenseScores(scaled, float(asked.max()) if len(asked) else float(own.max()), float(own.max()))
+
+    @staticmethod
+    def _stand_in(own: np.ndarray, closest: np.ndarray) -> np.ndarray:
+        """Return ``closest`` with a stand-in for passages nobody wrote questions for (a clinic's article).
+
+        A question is nearer to another question than to a passage's text, so using the text's own cosine
+        would rank such passages under every questioned one. The stand-in is what a questioned passage
+        with that text cosine gets for this question: a least-squares line of closest on own, fitted over
+        the questioned passages (the own cosine itself when fewer than ``FIT_MIN`` have questions).
+        """
+        missing = closest < -1.0
+        if not missing.any():
+            return closest
+        known = ~missing
+        if known.sum() < FIT_MIN:
+            return np.where(missing, own, closest)
+        slope, intercept = np.polyfit(own[known], closest[known], 1)
+        return np.where(missing, np.minimum(1.0, slope * own + intercept), closest)
