@@ -180,9 +180,14 @@ class Searcher:
         known_words = set(analyzer.stop_words) | analyzer.vocabulary() | set(english or ()) | set(health_terms)
         self.speller = SpellingCorrector(word_counts, extra_words=known_words, normalise=stem)
         self.index = Bm25Index([passage_document(analyzer, p) for p in self.passages])
-        self.question_index = Bm25Index([analyzer.analyze(" ".join(asked.get(p.id, ()))) for p in self.passages])
         single = [(doc, question) for doc, p in enumerate(self.passages) for question in asked.get(p.id, ())]
-        self.single_questions = Bm25Index([analyzer.analyze(question) for _, question in single])
+        analysed = [analyzer.analyze(question) for _, question in single]
+        # A passage's questions field is its questions' terms together (each question analysed once).
+        joined: list[list[str]] = [[] for _ in self.passages]
+        for (doc, _), terms in zip(single, analysed, strict=True):
+            joined[doc].extend(terms)
+        self.question_index = Bm25Index(joined)
+        self.single_questions = Bm25Index(analysed)
         self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
         self.vectors = vectors
         self.dense = (

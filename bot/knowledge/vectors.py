@@ -23,6 +23,7 @@ import numpy as np
 from bot.errors import KnowledgeError
 
 FILE = Path("models") / "word_vectors.npz"
+EMBED_CHUNK = 256  # texts embedded together by embed_all
 FIT_MIN = 20  # questioned passages needed to fit the stand-in line (see DenseField._stand_in)
 WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")  # the tokens the build script encoded
 
@@ -80,10 +81,14 @@ class WordVectors:
                 starts.append(len(rows))
                 owners.append(number)
                 rows.extend(found)
-        if rows:
-            sums = np.add.reduceat(self.vectors[np.asarray(rows)], np.asarray(starts), axis=0)
+        # In chunks of texts: the gathered word rows of all questions at once would be ~150 MB.
+        for first in range(0, len(starts), EMBED_CHUNK):
+            chunk_starts = starts[first : first + EMBED_CHUNK]
+            end = starts[first + EMBED_CHUNK] if first + EMBED_CHUNK < len(starts) else len(rows)
+            gathered = self.vectors[np.asarray(rows[chunk_starts[0] : end])]
+            sums = np.add.reduceat(gathered, np.asarray(chunk_starts) - chunk_starts[0], axis=0)
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            out[np.asarray(owners)] = sums / np.where(norms > 0, norms, 1.0)
+            out[np.asarray(owners[first : first + EMBED_CHUNK])] = sums / np.where(norms > 0, norms, 1.0)
         return out
 
 
