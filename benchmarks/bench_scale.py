@@ -28,8 +28,9 @@ Printed:
   question as a clinic's new article does (so 100,000 passage rows and 100,000 question rows); p50/p99 of
   ``DenseField.scores(question)`` over the questions, and of BM25 ``top`` plus the dense scores together.
 
-Run from the repository root: ``python benchmarks/bench_scale.py``. Peak memory about 250 MB; about
-20 s on 2 cores (most of it rank-bm25: building BM25Okapi and the 50 full scans). Prints figures, asserts nothing.
+Run from the repository root: ``python benchmarks/bench_scale.py``. Peak memory about 700 MB; about
+25 s on 2 cores (rank-bm25's BM25Okapi and 50 full scans, then embedding 200,000 texts for the dense
+field). Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
