@@ -8,6 +8,7 @@ training files and 25 reference predictions (a test recomputes them with ``bot/t
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,13 @@ BLOCKS = (
     {"name": "word", "analyzer": "word", "ngram": [1, 2]},
     {"name": "char", "analyzer": "char_wb", "ngram": [2, 5]},
 )
+
+
+def check_only(doc: str | None) -> bool:
+    """Parse a training script's command line (``--check``: report only, write nothing); ``doc`` is its docstring."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
+    return bool(parser.parse_args().check)
 
 
 def data_hash(files: Sequence[Path]) -> str:

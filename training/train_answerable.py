@@ -23,7 +23,6 @@ them are not quite answered by the articles.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -34,7 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textmodels import ROOT, data_hash, pipeline  # scripts beside their shared module
+from textmodels import ROOT, check_only, data_hash, pipeline  # scripts beside their shared module
 from train_router import QUESTIONS, data_files, load_examples
 
 sys.path.insert(0, str(ROOT))
@@ -110,9 +109,7 @@ def features_of(searcher: Searcher, text: str, p_not_covered: float) -> list[flo
 
 def main() -> int:
     """Build the out-of-fold evidence, train, report, and (unless --check) write the model."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
-    options = parser.parse_args()
+    check = check_only(__doc__)
     files = data_files()
     texts, labels, from_patients = load_examples(files)
     y_router = np.asarray(labels)
@@ -165,7 +162,7 @@ def main() -> int:
         "not_covered": int((y == 0).sum()),
     }
     print(f"threshold {threshold:.2f}; 5-fold cross-validated: " + ", ".join(f"{k} {v}" for k, v in report.items()))
-    if options.check:
+    if check:
         return 0
     model.fit(z, y)
     for name, weight in zip(FEATURES, model.coef_[0], strict=True):

@@ -24,7 +24,6 @@ cross-validated false alarms on the helpers' close calls stay at or below ``MAX_
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import yaml
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textmodels import ROOT, export, pipeline  # a script beside its shared module
+from textmodels import ROOT, check_only, export, pipeline  # a script beside its shared module
 
 OUT = ROOT / "knowledge" / "models" / "missed_dose.npz"
 MAX_FALSE_ALARMS = 0.03
@@ -71,9 +70,7 @@ def load_examples(files: list[Path]) -> tuple[list[str], list[str], list[bool]]:
 
 def main() -> int:
     """Train, report, and (unless --check) write the model."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
-    options = parser.parse_args()
+    check = check_only(__doc__)
     files = data_files()
     texts, labels, close = load_examples(files)
     y = np.asarray(labels)
@@ -97,7 +94,7 @@ def main() -> int:
     }
     print(f"threshold: {threshold:.2f}")
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in report.items()))
-    if options.check:
+    if check:
         return 0
     export(pipeline().fit(texts, y), texts, files, OUT, {"missed_dose": threshold}, report)
     return 0

@@ -24,7 +24,6 @@ questions were written from the passages, so they are easier to recognise than w
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import yaml
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textmodels import ROOT, export, pipeline  # a script beside its shared module
+from textmodels import ROOT, check_only, export, pipeline  # a script beside its shared module
 
 OUT = ROOT / "knowledge" / "models" / "router.npz"
 QUESTIONS = ROOT / "knowledge" / "passage_questions.yaml"
@@ -94,9 +93,7 @@ def lowest_threshold(scores: np.ndarray, negatives: np.ndarray, ceiling: float) 
 
 def main() -> int:
     """Train, report, and (unless --check) write the model."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
-    options = parser.parse_args()
+    check = check_only(__doc__)
     files = data_files()
     texts, labels, from_patients = load_examples(files)
     y = np.asarray(labels)
@@ -121,7 +118,7 @@ def main() -> int:
     }
     print(f"thresholds: small talk {small_threshold:.2f}, not covered {refuse_threshold:.2f}")
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in report.items()))
-    if options.check:
+    if check:
         return 0
     thresholds = {"small_talk": small_threshold, "not_covered": refuse_threshold}
     export(pipeline().fit(texts, y), texts, files, OUT, thresholds, report)

@@ -26,7 +26,6 @@ stored in the model and printed.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import yaml
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textmodels import ROOT, export, pipeline  # a script beside its shared module
+from textmodels import ROOT, check_only, export, pipeline  # a script beside its shared module
 
 DATA = ROOT / "training"
 OUT = ROOT / "knowledge" / "models" / "safety.npz"
@@ -136,9 +135,7 @@ def pick_tiers(
 
 def main() -> int:
     """Train, report, and (unless --check) write the model."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="report cross-validated figures only")
-    options = parser.parse_args()
+    check = check_only(__doc__)
     files = data_files()
     texts, labels = load_examples(files)
     y = np.asarray(labels)
@@ -164,7 +161,7 @@ def main() -> int:
     print("urgent thresholds by evidence: " + ", ".join(f"{k} {v:.2f}" for k, v in tiers.items()))
     print(f"medication threshold: {medication_threshold:.2f}")
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in report.items()))
-    if options.check:
+    if check:
         return 0
     thresholds = {**{f"urgent_{k}": v for k, v in tiers.items()}, "medication": medication_threshold}
     export(pipeline().fit(texts, y), texts, files, OUT, thresholds, report)
