@@ -32,6 +32,9 @@ TARGETS = {
     "safety-blind-sealed.yaml": {"urgent_recall": 1.0, "medication_recall": 0.95},
     "answers-blind-sealed.yaml": {"hit@1": 0.60, "hit@3": 0.81, "no_match_correct": 0.93,
                                   "small_talk_as_small_talk": 0.95},
+    # Set D, set C's sealed twin, scored once at the end of the second answers round.
+    "answers-blind-sealed2.yaml": {"hit@1": 0.73, "hit@3": 0.87, "no_match_correct": 0.94,
+                                   "small_talk_as_small_talk": 0.97},
 }
 CEILINGS = {
     "dev.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.02},
@@ -45,6 +48,7 @@ CEILINGS = {
     "safety-blind-sealed.yaml": {"near_miss_flagged_urgent": 0.02, "ordinary_flagged_urgent": 0.01,
                                  "non_medication_flagged_medication": 0.08},
     "answers-blind-sealed.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.0},
+    "answers-blind-sealed2.yaml": {"answerable_refused": 0.05, "non_urgent_flagged_urgent": 0.01},
 }
 
 
