@@ -15,14 +15,9 @@ decide; their evidence is also the model's.
 How the hand-set no-match rule works and was calibrated
 -------------------------------------------------------
 Raw BM25 scores are not comparable between queries (they grow with query length), so the decision uses
-term *weights* for the question's information. A term weighs its idf, capped by its everyday-English
-rarity (Zipf frequencies in ``knowledge/english_frequency.txt``), so "think" or "better" weigh little
-even where the articles happen to use them. A word the articles never use weighs:
-- the largest idf when it names a health topic (``knowledge/health_terms.txt``: "hair", "insomnia",
-  "grapefruit", "pregnant", "insurance"): the question is about something the articles do not cover;
-- a small share of it otherwise ("nobody", "downhill", "legit", a number such as "-1.7"): chatter
-  around a question, not its topic.
-Each hit's ``confidence`` is the share of the question's weight that the passage contains. A question
+term *weights* for the question's information (``weights.py``: idf capped by everyday-English rarity;
+an unknown word weighs fully when it names a health topic, little otherwise). Each hit's
+``confidence`` is the share of the question's weight that the passage contains. A question
 is answered when the best passage
 1. covers at least ``min_confidence`` of it,
 2. if the question's key term (its heaviest) is one the articles never use, still matches at least
@@ -61,14 +56,10 @@ from bot.knowledge.intent import (
 from bot.knowledge.rank import Candidate
 from bot.knowledge.spelling import SpellingCorrector
 from bot.knowledge.vectors import DenseField, DenseScores, WordVectors
+from bot.knowledge.weights import TermWeights
 from bot.models import Hit, Passage
 
 MAX_QUERY_CHARS = 1_000  # longer messages are cut before analysis (a question is rarely longer)
-# Words with Zipf <= 4.0 (rarer than "headache") weigh fully; the weight falls linearly to
-# UNKNOWN_MIN_SHARE at Zipf 6.5 ("think", "people").
-UNKNOWN_FULL_ZIPF = 6.5
-UNKNOWN_ZIPF_SPAN = 2.5
-UNKNOWN_MIN_SHARE = 0.05
 ASKED_WORD_MIN = 5  # uses in the written questions that make a word the speller knows (see Searcher)
 CENTRAL_SHARE = 0.1  # a term in at least this share of passages is one of the articles' central words
 
@@ -203,12 +194,8 @@ class Searcher:
         # these); a clinic's new article has none until someone writes them.
         self.questioned = frozenset(p.id for p in self.passages if written.get(p.id))
         self.audiences = [passage_audience(p) for p in self.passages]
-        self.max_idf = max(self.index.idf.values(), default=1.0)
-        self.english_zipf: dict[str, float] = {}
-        for word, zipf in (english or {}).items():
-            term = stem(word)
-            self.english_zipf[term] = max(zipf, self.english_zipf.get(term, 0.0))
-        self.health_terms = frozenset(stem(word) for word in health_terms)
+        self.weights = TermWeights(self.index.idf, english or {}, health_terms, self.settings.unknown_chatter_share)
+        self.health_terms = self.weights.health_terms
         self.definitions = [defined_windows(p.text, analyzer.analyze) for p in self.passages]
         self.answer_types = [passage_answer_types(f"{p.text} {p.context}") for p in self.passages]
         self.acronyms = [
@@ -397,25 +384,8 @@ class Searcher:
         return ""
 
     def term_weight(self, term: str) -> float:
-        """Return how much a query term tells about the question's topic (for the no-match rule).
-
-        A term weighs its idf, the largest idf when the articles never use it, and in both cases no
-        more than its everyday-English rarity allows: "psoriasis" (rare, unknown) weighs fully and makes
-        the question off-topic, while "think", "better" or "test" (very common words, even if the
-        articles use them once) weigh little. Ranking itself always uses the plain BM25 idf.
-        """
-        idf = self.index.idf.get(term)
-        if term.lstrip("-")[:1].isdigit():
-            # A number ("my score was -1.7", "i'm 64", "for 3 days") is a detail of the question, not its
-            # topic, even where the articles happen to use it.
-            return min(self.max_idf if idf is None else idf, self.max_idf * UNKNOWN_MIN_SHARE)
-        if idf is None and term in self.health_terms:
-            return self.max_idf  # a health topic the articles never mention: the question is about it
-        zipf = self.english_zipf.get(term, 0.0)
-        share = min(1.0, max(UNKNOWN_MIN_SHARE, (UNKNOWN_FULL_ZIPF - zipf) / UNKNOWN_ZIPF_SPAN))
-        if idf is None and self.health_terms:
-            share *= self.settings.unknown_chatter_share  # "nobody", "downhill": chatter, not the topic
-        return min(self.max_idf if idf is None else idf, self.max_idf * share)
+        """Return how much a query term tells about the question's topic (``TermWeights.weight``)."""
+        return self.weights.weight(term)
 
     def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
         """Return the query terms present in a passage's text or in its questions."""
