@@ -196,6 +196,25 @@ class RunResult:
     crashes: int
 
 
+async def stop_bot(bot: BotProcess) -> int | None:
+    """Stop a bot as a service manager would (SIGTERM, then SIGKILL after 30 s); return its exit code."""
+    if bot.process.poll() is None:
+        bot.process.send_signal(signal.SIGTERM)
+    code = await wait_exit(bot.process, 30)
+    if bot.process.poll() is None:
+        bot.process.kill()
+        await wait_exit(bot.process, 10)
+    return code
+
+
+def delivery_figures(tally: Tally, expected: set[int]) -> tuple[int, int, int, float, float]:
+    """Return delivered, lost, duplicated (messages beyond one per chat), duration (s) and throughput (msg/s)."""
+    delivered = tally.delivered
+    duration = tally.times[-1] - tally.times[0] if len(tally.times) > 1 else 0.0
+    throughput = delivered / duration if duration > 0 else 0.0
+    return delivered, len(expected) - delivered, tally.messages - len(tally.per_chat), duration, throughput
+
+
 async def run(
     name: str, count: int, workdir: Path, *, kill_at: float | None, timeout: float, settle: float, rate_limit: float
 ) -> RunResult:
@@ -226,20 +245,11 @@ async def run(
         completed = time.monotonic()
         await asyncio.sleep(settle)  # anything sent twice shortly after completion still counts
         tally.update()
-        if last.process.poll() is None:
-            last.process.send_signal(signal.SIGTERM)
-        exit_codes.append(await wait_exit(last.process, 30))
-        if last.process.poll() is None:
-            last.process.kill()
-            await wait_exit(last.process, 10)
+        exit_codes.append(await stop_bot(last))
         tally.update()
         throttled, rejected = len(tg.throttled), len(tg.rejections)
 
-    delivered = tally.delivered
-    lost = len(expected) - delivered
-    duplicated = tally.messages - len(tally.per_chat)
-    duration = tally.times[-1] - tally.times[0] if len(tally.times) > 1 else 0.0
-    throughput = delivered / duration if duration > 0 else 0.0
+    delivered, lost, duplicated, duration, throughput = delivery_figures(tally, expected)
     line = (
         f"{name}: delivered {delivered}, lost {lost}, duplicated {duplicated}, throughput {throughput:.1f} msg/s, "
         f"duration {duration:.1f} s, 429s: {throttled}"

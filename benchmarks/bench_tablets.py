@@ -45,8 +45,10 @@ from bench_reminders import (
     RATE_LIMIT,
     TARGET_THROUGHPUT,
     Tally,
+    delivery_figures,
     documented_window,
     start_bot,
+    stop_bot,
     wait_exit,
     wait_until,
 )
@@ -115,19 +117,10 @@ async def run(options: argparse.Namespace, workdir: Path) -> None:
         done = await wait_until(lambda: tally.delivered >= options.count or last.process.poll() is not None, deadline, tally)
         await asyncio.sleep(options.settle)
         tally.update()
-        if last.process.poll() is None:
-            last.process.send_signal(signal.SIGTERM)
-        exit_codes.append(await wait_exit(last.process, 30))
-        if last.process.poll() is None:
-            last.process.kill()
-            await wait_exit(last.process, 10)
+        exit_codes.append(await stop_bot(last))
         tally.update()
         throttled, rejected = len(tg.throttled), len(tg.rejections)
-    delivered = tally.delivered
-    lost = len(expected) - delivered
-    duplicated = tally.messages - len(tally.per_chat)
-    duration = tally.times[-1] - tally.times[0] if len(tally.times) > 1 else 0.0
-    throughput = delivered / duration if duration > 0 else 0.0
+    delivered, lost, duplicated, duration, throughput = delivery_figures(tally, expected)
     window, sentence = documented_window()
     print(
         f"tablets: {options.count} users due at {fire:%H:%M}Z; delivered {delivered}, lost {lost}, duplicated "

@@ -23,7 +23,6 @@ matches it. No evaluation set is read.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -35,7 +34,10 @@ KNOWLEDGE = ROOT / "knowledge"
 OUT = KNOWLEDGE / "models" / "word_vectors.npz"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SIF_A = 1e-2  # 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1 measured on the blind development sets: 1e-2 ranked best
-WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")  # the same tokens as bot/knowledge/vectors.py
+
+
+sys.path.insert(0, str(ROOT))
+from bot.knowledge.vectors import WORD  # noqa: E402  (the tokens the bot embeds)
 
 
 def words_of(text: str) -> set[str]:
@@ -56,7 +58,6 @@ def strings(data: object) -> list[str]:
 
 def vocabulary() -> list[str]:
     """Return the sorted vocabulary (see the module docstring)."""
-    sys.path.insert(0, str(ROOT))
     from bot.knowledge.base import KnowledgeBase
 
     words: set[str] = set()

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from telegram.ext import AIORateLimiter, BaseRateLimiter
@@ -145,21 +146,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         """Run one Bot API request: in its chat's slot when it sends a message, then through the bot-wide limit."""
+        overall = self.overall
+        run = (
+            partial(overall.process_request, callback, args, kwargs, endpoint, data, rate_limit_args)
+            if overall is not None
+            else partial(callback, *args, **kwargs)
+        )
         chat_id = data.get("chat_id")
         if endpoint in PACED_METHODS and isinstance(chat_id, int | str):
             async with self.pacer.slot(chat_id):
-                return await self._run(callback, args, kwargs, endpoint, data, rate_limit_args)
-        return await self._run(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-    async def _run(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | JSONDict | list[JSONDict]:
-        if self.overall is None:
-            return await callback(*args, **kwargs)
-        return await self.overall.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                return await run()
+        return await run()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the searcher imports this module: only its type is needed h
     from bot.knowledge.search import Prepared, Searcher
 
 FILE = Path("models") / "answerable.npz"
-# The evidence, in the model's order. Shares are of the question's term weight (search.py's term_weight).
+# The evidence, in the model's order. Shares are of the question's term weight (``weights.py``).
 FEATURES = (
     "p_not_covered",  # the router's probability that the articles do not cover the message
     "coverage",  # share of the question's weight the best passage (or its questions) holds
@@ -61,7 +61,7 @@ def evidence(searcher: Searcher, prepared: Prepared, best: Candidate, p_not_cove
         "idf_matched": math.log1p(best.idf_matched),
         "unknown_share": max(unknown.values(), default=0.0) / heaviest,
         "unknown_mass": sum(unknown.values()) / total,
-        "unknown_health": float(any(term in searcher.health_terms for term in unknown)),
+        "unknown_health": float(any(term in searcher.weights.health_terms for term in unknown)),
         "closest_question": dense.closest_question if dense is not None else 0.0,
         "closest_passage": dense.closest_passage if dense is not None else 0.0,
         "terms": math.log1p(len(weights)),

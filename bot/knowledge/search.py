@@ -144,7 +144,7 @@ class Searcher:
         """Index passages (and the patient questions each answers) with the given analyzer.
 
         ``english`` maps common words to Zipf frequency; ``health_terms`` are words that name a health
-        topic (for the no-match rule: see ``term_weight``); ``questions`` maps a passage id to the
+        topic (for the no-match rule: see ``weights.py``); ``questions`` maps a passage id to the
         questions people wrote for it (``knowledge/passage_questions.yaml``), indexed as a second field;
         ``vectors`` (optional) embed passages and questions for the dense field; ``answerable`` (optional)
         is the learned no-match decision, used when the caller gives the router's probability.
@@ -180,7 +180,6 @@ class Searcher:
         self.question_index = Bm25Index(joined)
         self.single_questions = Bm25Index(analysed)
         self.question_owner = np.asarray([doc for doc, _ in single], dtype=np.int64)
-        self.vectors = vectors
         self.dense = (
             DenseField(
                 vectors,
@@ -195,7 +194,6 @@ class Searcher:
         self.questioned = frozenset(p.id for p in self.passages if written.get(p.id))
         self.audiences = [passage_audience(p) for p in self.passages]
         self.weights = TermWeights(self.index.idf, english or {}, health_terms, self.settings.unknown_chatter_share)
-        self.health_terms = self.weights.health_terms
         self.definitions = [defined_windows(p.text, analyzer.analyze) for p in self.passages]
         self.answer_types = [passage_answer_types(f"{p.text} {p.context}") for p in self.passages]
         self.acronyms = [
@@ -230,11 +228,11 @@ class Searcher:
             return SearchResult(query, prepared.terms, (), "no_match", prepared.corrections)
         ordered = self.rank(candidates, prepared)
         best = ordered[0][1]
-        learned = (
-            self.answerable is not None and p_not_covered is not None and self.passages[best.doc].id in self.questioned
-        )
-        if learned and self.answerable is not None and p_not_covered is not None:
-            answered = self.answerable.answers(evidence(self, prepared, best, p_not_covered))
+        # The model learnt from passages with written questions; a clinic's new one keeps the hand rules.
+        model = self.answerable if self.passages[best.doc].id in self.questioned else None
+        learned = model is not None and p_not_covered is not None
+        if model is not None and p_not_covered is not None:
+            answered = model.answers(evidence(self, prepared, best, p_not_covered))
             reason = "" if answered else "weak" if best.idf_matched < self.settings.min_idf_matched else "no_match"
         else:
             reason = self._refusal(prepared, best)
@@ -274,7 +272,7 @@ class Searcher:
         subject_weights = self.analyzer.query_terms(subject_words)
         # A definitional question is about its subject: "stand for", "mean" must not count as missing.
         focus = subject_weights or query_weights
-        weights = {term: self.term_weight(term) * focus[term] for term in focus}
+        weights = {term: self.weights.weight(term) * focus[term] for term in focus}
         return Prepared(
             text=text,
             terms=tuple(query_weights),
@@ -382,10 +380,6 @@ class Searcher:
             # too common to carry weight on its own.
             return "weak"
         return ""
-
-    def term_weight(self, term: str) -> float:
-        """Return how much a query term tells about the question's topic (``TermWeights.weight``)."""
-        return self.weights.weight(term)
 
     def _matched_terms(self, doc: int, terms: Sequence[str]) -> list[str]:
         """Return the query terms present in a passage's text or in its questions."""
